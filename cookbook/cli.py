@@ -1,0 +1,130 @@
+"""Command line: ``python -m cookbook verify|export|requirements|check``."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cookbook import archive, runner
+from cookbook.errors import CookbookError
+from cookbook.manifest import Chapter, load_chapters
+from cookbook.paths import CHAPTERS_DIR
+from cookbook.requirements import chapter_requirements
+from cookbook.state import find_chapter, state_at, write_state
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        chapters = load_chapters(CHAPTERS_DIR)
+        return int(arguments.handler(chapters, arguments))
+    except CookbookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cookbook", description="Executable chapters of the cookbook."
+    )
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    verify = commands.add_parser("verify", help="replay chapters and check every step")
+    verify.add_argument(
+        "chapters", nargs="*", type=int, help="chapter numbers (default: all)"
+    )
+    verify.add_argument(
+        "--record", action="store_true", help="re-record the transcripts"
+    )
+    verify.add_argument("--step", type=int, help="stop after this step")
+    verify.add_argument(
+        "--jobs", type=int, help="steps run at once (default: CPU count)"
+    )
+    verify.set_defaults(handler=_verify)
+
+    export = commands.add_parser("export", help="write a chapter's project state")
+    export.add_argument("chapter", type=int)
+    export.add_argument("destination", type=Path)
+    export.add_argument(
+        "--step", type=int, help="the state after this step (default: the end)"
+    )
+    export.add_argument("--zip", action="store_true", help="write a zip file instead")
+    export.set_defaults(handler=_export)
+
+    requirements = commands.add_parser(
+        "requirements", help="print what the chapters' projects depend on"
+    )
+    requirements.add_argument("chapters", nargs="*", type=int)
+    requirements.set_defaults(handler=_requirements)
+
+    check = commands.add_parser("check", help="validate every manifest, run nothing")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def _selected(chapters: tuple[Chapter, ...], numbers: Sequence[int]) -> list[Chapter]:
+    return [find_chapter(chapters, number) for number in numbers] or list(chapters)
+
+
+def _verify(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    failed = 0
+    for chapter in _selected(chapters, arguments.chapters):
+        print(f"chapter {chapter.label}: {chapter.title}")
+        reports = runner.verify_chapter(
+            chapters,
+            chapter,
+            record=arguments.record,
+            last_step=arguments.step,
+            jobs=arguments.jobs,
+        )
+        for report in reports:
+            run = report.run
+            status = (
+                "FAILED"
+                if report.problems
+                else ("recorded" if arguments.record else "ok")
+            )
+            print(
+                f"  step {run.step.number:2d}  {run.step.command:<28} "
+                f"expected {run.step.expect}, got {run.outcome}  "
+                f"{run.seconds:5.2f} s  {status}"
+            )
+        for report in reports:
+            for problem in report.problems:
+                print(f"\n{problem}", file=sys.stderr)
+        failed += sum(1 for report in reports if report.problems)
+    if failed:
+        print(f"\n{failed} step(s) failed verification.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    chapter = find_chapter(chapters, arguments.chapter)
+    state = state_at(chapters, chapter.number, arguments.step)
+    if arguments.zip:
+        archive.write_zip(state, arguments.destination, archive.top_folder(chapter))
+    else:
+        write_state(state, arguments.destination)
+    destination = arguments.destination
+    print(f"wrote {len(state)} files of chapter {chapter.label} to {destination}")
+    return 0
+
+
+def _requirements(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    seen: dict[str, None] = {}
+    for chapter in _selected(chapters, arguments.chapters):
+        seen.update(dict.fromkeys(chapter_requirements(chapters, chapter)))
+    print("\n".join(seen))
+    return 0
+
+
+def _check(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    for chapter in chapters:
+        state_at(chapters, chapter.number)
+        snippets = sum(len(step.writes) for step in chapter.steps)
+        print(
+            f"chapter {chapter.label}: {len(chapter.steps)} steps, "
+            f"{snippets} snippets, {chapter.title}"
+        )
+    return 0

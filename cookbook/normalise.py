@@ -1,0 +1,74 @@
+"""Make command output comparable across runs and readable on the page.
+
+Two operations, kept apart on purpose:
+
+* ``anonymise`` runs once, when a transcript is recorded. It replaces the
+  absolute paths of the recording machine with stable placeholders, so the
+  page shows ``~/reading-club`` instead of a build folder.
+* ``normalise`` runs on both sides of a comparison. It masks what changes
+  from run to run (durations, addresses, ids, timestamps, ports, versions)
+  so that only a real change of behaviour shows as a difference.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+
+PROJECT_PLACEHOLDER = "~/reading-club"
+
+
+def anonymise(text: str, replacements: Mapping[str, str]) -> str:
+    """Replace each absolute path in ``replacements`` with its placeholder.
+
+    Longer paths are replaced first, so a virtualenv inside the project folder
+    is not half-replaced by the project's own placeholder.
+    """
+    for path in sorted(replacements, key=len, reverse=True):
+        if path:
+            text = text.replace(path, replacements[path])
+    return text
+
+
+Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+_VERSION = re.compile(r"\d+(?:\.\d+)+\w*")
+
+RULES: tuple[Rule, ...] = (
+    # pytest's header names the versions of Python, pytest and its plugins.
+    (
+        re.compile(r"^(platform |plugins: ).*$", re.MULTILINE),
+        lambda match: _VERSION.sub("<version>", match[0]),
+    ),
+    (re.compile(r"--randomly-seed=\d+"), "--randomly-seed=<seed>"),
+    # Identifiers and addresses differ on every run.
+    (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<uuid>"),
+    (re.compile(r"\b0x[0-9a-fA-F]{4,}\b"), "0x<address>"),
+    (
+        re.compile(
+            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+        ),
+        "<timestamp>",
+    ),
+    (re.compile(r"datetime\.datetime\([^()]*(?:\([^()]*\)[^()]*)*\)"), "<datetime>"),
+    (
+        re.compile(r"\b(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):\d{2,5}\b"),
+        r"\1:<port>",
+    ),
+    (re.compile(r"\bpid[ =:]+\d+", re.IGNORECASE), "pid <pid>"),
+    # Durations: "0.42s", "12ms", "(0:01:02)", "3.1 seconds".
+    (re.compile(r"\(\d+:\d{2}:\d{2}\)"), "(<h:mm:ss>)"),
+    (
+        re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?: ?(?:ms|s|µs|seconds?))(?!\w)"),
+        "<duration>",
+    ),
+    # pytest pads its separator lines to the terminal width, so a longer
+    # duration shortens the run of "=" around it.
+    (re.compile(r"[=_-]{3,}"), lambda match: match[0][0] * 3),
+    (re.compile(r"[ \t]+$", re.MULTILINE), ""),
+)
+
+
+def normalise(text: str) -> str:
+    """``text`` with every run-dependent detail masked."""
+    for pattern, replacement in RULES:
+        text = pattern.sub(replacement, text)
+    return text.rstrip("\n") + "\n"

@@ -1,0 +1,189 @@
+"""Replay a chapter: run each step's command in its own state, then check it.
+
+Each step with a command gets its own folder under ``build/states/`` and its
+own process, so steps cannot leak into one another and can run in parallel.
+A step is verified twice: its outcome (``pass`` or ``fail``) and its output,
+which must match the recorded transcript once both are normalised.
+"""
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cookbook import transcript
+from cookbook.manifest import Chapter, Step
+from cookbook.normalise import PROJECT_PLACEHOLDER, anonymise
+from cookbook.paths import REPO_ROOT, STATES_DIR, display
+from cookbook.state import state_at, write_state
+from cookbook.transcript import Transcript
+
+STEP_TIMEOUT_SECONDS = 600
+
+# Variables that change what a command prints. pytest, for one, stops
+# truncating its summary when CI is set, so a transcript recorded on a
+# laptop would not match on CI.
+UNSET_VARIABLES = ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS", "PYTHONPATH", "FORCE_COLOR")
+FIXED_VARIABLES = {
+    "COLUMNS": "80",
+    "LINES": "24",
+    "NO_COLOR": "1",
+    "PY_COLORS": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONHASHSEED": "0",
+    "TZ": "UTC",
+}
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """What happened when a step's command ran."""
+
+    step: Step
+    exit_code: int
+    transcript: Transcript
+    seconds: float
+
+    @property
+    def outcome(self) -> str:
+        return "pass" if self.exit_code == 0 else "fail"
+
+
+@dataclass(frozen=True)
+class StepReport:
+    run: StepRun
+    problems: tuple[str, ...]
+
+
+def step_folder(chapter: Chapter, step: Step, states_dir: Path = STATES_DIR) -> Path:
+    return states_dir / chapter.folder.name / f"step-{step.number:02d}"
+
+
+def step_environment(project: Path) -> dict[str, str]:
+    environment = {
+        key: value for key, value in os.environ.items() if key not in UNSET_VARIABLES
+    }
+    environment.update(FIXED_VARIABLES)
+    bin_dir = str(Path(sys.executable).parent)
+    environment["PATH"] = os.pathsep.join([bin_dir, environment.get("PATH", "")])
+    return environment
+
+
+def path_placeholders(project: Path) -> dict[str, str]:
+    """Absolute paths of this machine, and what a transcript shows instead."""
+    placeholders: dict[str, str] = {}
+
+    def add(path: str | Path, placeholder: str) -> None:
+        placeholders[str(path)] = placeholder
+        placeholders[os.path.realpath(path)] = placeholder
+
+    add(Path.home(), "~")
+    add(REPO_ROOT, "~/cookbook")
+    add(sys.base_prefix, "/usr/local")
+    add(sys.prefix, f"{PROJECT_PLACEHOLDER}/.venv")
+    add(project, PROJECT_PLACEHOLDER)
+    return placeholders
+
+
+def run_step(
+    chapters: tuple[Chapter, ...],
+    chapter: Chapter,
+    step: Step,
+    states_dir: Path = STATES_DIR,
+) -> StepRun:
+    """Assemble the state after ``step`` and run its command there."""
+    assert step.command is not None
+    project = step_folder(chapter, step, states_dir)
+    write_state(state_at(chapters, chapter.number, step.number), project)
+    started = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            shlex.split(step.command),
+            cwd=project,
+            env=step_environment(project),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=STEP_TIMEOUT_SECONDS,
+            check=False,
+        )
+        exit_code, output = completed.returncode, completed.stdout
+    except FileNotFoundError as error:
+        exit_code, output = 127, f"{error}\n"
+    except subprocess.TimeoutExpired as error:
+        partial = error.stdout if isinstance(error.stdout, str) else ""
+        exit_code = 124
+        output = f"{partial}\n[stopped after {STEP_TIMEOUT_SECONDS} s]\n"
+    seconds = time.perf_counter() - started
+    output = anonymise(output, path_placeholders(project))
+    return StepRun(step, exit_code, Transcript(step.command, output), seconds)
+
+
+def check_step(chapter: Chapter, run: StepRun, record: bool) -> StepReport:
+    """Compare a run with what the manifest and the recording say."""
+    step = run.step
+    path = chapter.transcript_path(step)
+    problems: list[str] = []
+    if run.outcome != step.expect:
+        problems.append(_wrong_outcome(chapter, run))
+    elif record:
+        run.transcript.save(path)
+    else:
+        recorded = transcript.load(path)
+        if recorded is None:
+            problems.append(
+                f"{display(path)}: not recorded yet. Record it with "
+                f"nox -s chapter-{chapter.label} -- --record"
+            )
+        else:
+            diff = transcript.difference(recorded, run.transcript, display(path))
+            if diff:
+                problems.append(
+                    f"{display(path)}: this run's output differs from the "
+                    f"recording (normalised diff below).\n{diff}\n"
+                    "If the change is intended, re-record with "
+                    f"nox -s chapter-{chapter.label} -- --record and review "
+                    "the transcript with git diff."
+                )
+    return StepReport(run, tuple(problems))
+
+
+def _wrong_outcome(chapter: Chapter, run: StepRun) -> str:
+    step = run.step
+    where = f"{display(chapter.manifest)}: step {step.number} ({step.command})"
+    if step.expect == "fail":
+        headline = (
+            f'{where} is declared to fail (expect = "fail") but it passed. '
+            "The page shows a red step that is no longer red: fix the snippets "
+            "of that step, or change expect and the page."
+        )
+    else:
+        headline = (
+            f"{where} was expected to pass but failed with exit code "
+            f"{run.exit_code}. Fix the snippets written up to that step."
+        )
+    return f"{headline}\n--- output of this run ---\n{run.transcript.render()}"
+
+
+def verify_chapter(
+    chapters: tuple[Chapter, ...],
+    chapter: Chapter,
+    *,
+    record: bool = False,
+    last_step: int | None = None,
+    jobs: int | None = None,
+    states_dir: Path = STATES_DIR,
+) -> list[StepReport]:
+    """Run and check every step with a command, up to ``last_step``."""
+    steps = [step for step in chapter.steps[:last_step] if step.command is not None]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(steps) or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        runs = list(
+            pool.map(lambda step: run_step(chapters, chapter, step, states_dir), steps)
+        )
+    return [check_step(chapter, run, record) for run in runs]

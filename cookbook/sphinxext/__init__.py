@@ -1,0 +1,29 @@
+"""Sphinx extension: the directives of executable chapter pages.
+
+``snippet`` shows a snippet file, ``transcript`` a recorded run, and
+``chapter-end`` the chapter's download and file changes. The extension also
+checks that every snippet and transcript of a chapter appears on its page.
+"""
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from cookbook.paths import CHAPTERS_DIR
+from cookbook.sphinxext import context, tracking
+from cookbook.sphinxext.chapter_end import ChapterEndDirective, write_downloads
+from cookbook.sphinxext.snippet import SnippetDirective
+from cookbook.sphinxext.transcript import TranscriptDirective
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("cookbook_chapters_dir", str(CHAPTERS_DIR), "env")
+    app.add_directive("snippet", SnippetDirective)
+    app.add_directive("transcript", TranscriptDirective)
+    app.add_directive("chapter-end", ChapterEndDirective)
+    app.connect("builder-inited", context.load_into)
+    app.connect("env-purge-doc", tracking.purge_doc)
+    app.connect("env-merge-info", tracking.merge_info)
+    app.connect("env-check-consistency", tracking.check_everything_shown)
+    app.connect("build-finished", write_downloads)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,133 @@
+"""nox sessions of the cookbook; a bare ``nox`` runs what CI runs.
+
+One ``chapter-NN`` session per folder of ``chapters/``: adding a chapter
+folder adds its session.
+"""
+
+import re
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+CHAPTERS = ROOT / "chapters"
+CONSTRAINTS = ROOT / "constraints.txt"
+HTML = ROOT / "build" / "html"
+LINTED = ["cookbook", "tests", "chapters", "scripts", "docs/conf.py", "noxfile.py", "dev.py"]
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests", "chapters", "docs", "downloads"]
+
+
+def chapter_numbers() -> list[str]:
+    if not CHAPTERS.is_dir():
+        return []
+    return sorted(
+        folder.name[:2]
+        for folder in CHAPTERS.iterdir()
+        if folder.is_dir() and re.match(r"^\d{2}-", folder.name)
+    )
+
+
+def install_chapter_requirements(session: nox.Session, *numbers: str) -> None:
+    """Install what the chapters' projects declare, pinned by constraints.txt."""
+    listed = session.run(
+        "python", "-m", "cookbook", "requirements", *numbers, silent=True
+    )
+    requirements = str(listed).split()
+    session.install("-c", str(CONSTRAINTS), *requirements)
+
+
+def verify(session: nox.Session, *numbers: str) -> None:
+    install_chapter_requirements(session, *numbers)
+    session.run("python", "-m", "cookbook", "verify", *numbers, *session.posargs)
+
+
+def _chapter_session(number: str) -> None:
+    @nox.session(name=f"chapter-{number}")
+    def chapter(session: nox.Session) -> None:
+        verify(session, number)
+
+    chapter.__doc__ = (
+        f"Verify chapter {number}: replay its steps, check its transcripts."
+    )
+
+
+for _number in chapter_numbers():
+    _chapter_session(_number)
+
+
+@nox.session
+def chapters(session: nox.Session) -> None:
+    """Verify every chapter."""
+    verify(session)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the HTML site; any warning fails the build."""
+    session.install("-c", str(CONSTRAINTS), "-e", ".[docs]")
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "docs",
+        str(HTML),
+        *session.posargs,
+    )
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Build the site and serve it on 127.0.0.1:8000, rebuilding on every edit."""
+    session.install("-c", str(CONSTRAINTS), "-e", ".[docs,serve]")
+    session.run(
+        "sphinx-autobuild",
+        "docs",
+        str(HTML),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--watch",
+        "chapters",
+        "--watch",
+        "cookbook",
+        "--ignore",
+        "*/transcripts/*.tmp",
+        *session.posargs,
+    )
+
+
+@nox.session
+def downloads(session: nox.Session) -> None:
+    """Install each chapter's zip from the built site and run its tests."""
+    session.install("-c", str(CONSTRAINTS), "uv")
+    session.run("python", "-m", "cookbook.downloads", str(HTML), *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The machinery's own tests."""
+    session.install("-c", str(CONSTRAINTS), "-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the machinery and every snippet; every manifest validated."""
+    session.install("-c", str(CONSTRAINTS), "ruff")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+    session.run("python", "-m", "cookbook", "check")
+
+
+@nox.session
+def benchmark(session: nox.Session) -> None:
+    """Time warm and cold chapter verification and the docs builds."""
+    session.install("-c", str(CONSTRAINTS), "nox[uv]")
+    session.run("python", "scripts/benchmark.py", *session.posargs)

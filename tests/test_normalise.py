@@ -1,0 +1,61 @@
+"""Normalisation masks what changes between runs, and nothing else."""
+
+import pytest
+
+from cookbook.normalise import anonymise, normalise
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("==== 3 passed in 0.12s ====", "=== 3 passed in 10.12s ==="),
+        ("took 12ms", "took 873ms"),
+        ("<Book at 0x7f3a2b1c9d00>", "<Book at 0x7f00deadbeef>"),
+        (
+            "id=01938e5e-7a4b-7c3d-9e2f-0123456789ab",
+            "id=01938e60-0000-7c3d-9e2f-ba9876543210",
+        ),
+        ("at 2026-11-21T16:04:05.123456+00:00", "at 2025-01-02T03:04:05Z"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:41234/0"),
+        (
+            "platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.6.0",
+            "platform linux -- Python 3.12.1, pytest-8.4.0, pluggy-1.5.0",
+        ),
+        ("plugins: asyncio-1.5.0, anyio-4.9.0", "plugins: asyncio-1.2.0, anyio-4.3.0"),
+        ("line   \n", "line\n"),
+        ("in 61.20s (0:01:01)", "in 62.00s (0:01:02)"),
+    ],
+)
+def test_run_dependent_details_are_masked(first: str, second: str) -> None:
+    assert normalise(first) == normalise(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("3 passed", "2 passed, 1 failed"),
+        ("assert 2 == 3", "assert 2 == 4"),
+        (
+            "tests/test_book.py::test_title PASSED",
+            "tests/test_book.py::test_title FAILED",
+        ),
+        ("test_2s_are_kept PASSED", "test_3s_are_kept PASSED"),
+        ("plugins: asyncio-1.5.0", "plugins: anyio-1.5.0"),
+    ],
+)
+def test_real_changes_are_kept(first: str, second: str) -> None:
+    assert normalise(first) != normalise(second)
+
+
+def test_anonymise_replaces_longer_paths_first() -> None:
+    text = "/work/x/build/step-01/.venv/lib/site.py and /work/x/build/step-01/tests"
+
+    result = anonymise(
+        text,
+        {
+            "/work/x/build/step-01": "~/reading-club",
+            "/work/x/build/step-01/.venv": "~/reading-club/.venv",
+        },
+    )
+
+    assert result == "~/reading-club/.venv/lib/site.py and ~/reading-club/tests"

@@ -1,0 +1,244 @@
+"""The page directives, through real Sphinx builds of the sample book."""
+
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import SampleBook
+
+CONF = """\
+extensions = ["cookbook.sphinxext"]
+cookbook_chapters_dir = {chapters!r}
+"""
+
+INDEX = """\
+Sample
+======
+
+.. toctree::
+   :glob:
+
+   chapters/*/index
+"""
+
+
+@dataclass
+class Build:
+    returncode: int
+    output: str
+    html: Path
+
+    def page(self, folder: str) -> str:
+        return (self.html / "chapters" / folder / "index.html").read_text()
+
+
+def build(book: SampleBook) -> Build:
+    source = book.root / "site"
+    if not source.exists():
+        source.mkdir()
+        (source / "conf.py").write_text(CONF.format(chapters=str(book.chapters_dir)))
+        (source / "index.rst").write_text(INDEX)
+        (source / "chapters").symlink_to(book.chapters_dir)
+    html = book.root / "html"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(source),
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Build(completed.returncode, completed.stdout + completed.stderr, html)
+
+
+@pytest.fixture
+def built(recorded: SampleBook) -> Build:
+    result = build(recorded)
+    assert result.returncode == 0, result.output
+    return result
+
+
+def code_blocks(page: str) -> list[str]:
+    return re.findall(r'<div class="literal-block-wrapper ([^"]*)"', page)
+
+
+def test_snippets_are_captioned_with_their_target(built: Build) -> None:
+    page = built.page("02-second")
+
+    captions = re.findall(r'<span class="caption-text">([^<]*)</span>', page)
+    assert captions == [
+        "tests/test_shout.py",
+        "Step 1: expected to fail, and verified to fail",
+        "src/greet.py",
+        "Step 2: expected to pass, and verified to pass",
+    ]
+
+
+def test_changed_lines_are_highlighted(built: Build) -> None:
+    page = built.page("02-second")
+
+    highlighted = re.findall(r"<span class=\"hll\">(.*?)\n</span>", page, re.DOTALL)
+    text = " ".join(re.sub(r"<[^>]+>", "", line) for line in highlighted)
+    assert "def shout(name: str) -&gt; str:" in text
+    assert "return greet(name).upper()" in text
+    assert "Hello" not in text  # unchanged lines stay plain
+
+
+def test_new_files_are_not_highlighted(built: Build) -> None:
+    assert '<span class="hll">' not in built.page("01-first")
+
+
+def test_transcripts_are_marked_with_their_outcome(built: Build) -> None:
+    classes = code_blocks(built.page("02-second"))
+
+    assert any("transcript-fail" in item for item in classes)
+    assert any("transcript-pass" in item for item in classes)
+
+
+def test_the_download_is_the_end_state(built: Build) -> None:
+    archive = built.html / "downloads" / "reading-club-02-second.zip"
+
+    with zipfile.ZipFile(archive) as opened:
+        names = sorted(opened.namelist())
+        greet = opened.read("reading-club-02-second/src/greet.py").decode()
+
+    assert names == [
+        "reading-club-02-second/pyproject.toml",
+        "reading-club-02-second/src/greet.py",
+        "reading-club-02-second/tests/test_greet.py",
+        "reading-club-02-second/tests/test_shout.py",
+    ]
+    assert "def shout" in greet
+    assert 'href="../../downloads/reading-club-02-second.zip"' in built.page(
+        "02-second"
+    )
+
+
+def test_the_page_lists_the_files_the_chapter_changed(built: Build) -> None:
+    page = built.page("02-second")
+
+    assert "Added in this chapter:" in page
+    assert "Changed in this chapter:" in page
+    assert "Removed in this chapter:" not in page
+
+
+def test_a_diff_names_project_paths(recorded: SampleBook) -> None:
+    recorded.replace(
+        "02-second/index.rst",
+        ".. snippet:: 02_greet_01.py",
+        ".. snippet:: 02_greet_01.py\n   :diff:",
+    )
+
+    result = build(recorded)
+
+    assert result.returncode == 0, result.output
+    page = result.page("02-second")
+    assert "a/src/greet.py" in page
+    assert str(recorded.root) not in page
+
+
+def test_a_chosen_subset_of_the_changed_lines(recorded: SampleBook) -> None:
+    recorded.replace(
+        "02-second/index.rst",
+        ".. snippet:: 02_greet_01.py",
+        ".. snippet:: 02_greet_01.py\n   :emphasize-lines: 6",
+    )
+
+    result = build(recorded)
+
+    assert result.returncode == 0, result.output
+
+
+def test_a_highlighted_range_that_no_longer_matches(recorded: SampleBook) -> None:
+    recorded.replace(
+        "02-second/index.rst",
+        ".. snippet:: 02_greet_01.py",
+        ".. snippet:: 02_greet_01.py\n   :emphasize-lines: 1-2",
+    )
+
+    result = build(recorded)
+
+    assert result.returncode != 0
+    assert "02-second/index.rst:" in result.output
+    assert (
+        "02_greet_01.py: :emphasize-lines: 1-2 highlights line(s) 1-2" in result.output
+    )
+
+
+def test_a_snippet_the_page_shows_is_deleted(recorded: SampleBook) -> None:
+    recorded.path("02-second/02_greet_01.py").unlink()
+
+    result = build(recorded)
+
+    assert result.returncode != 0
+    assert (
+        "02-second/02_greet_01.py: listed in step 2 of chapter.toml but missing"
+        in result.output
+    )
+
+
+def test_a_snippet_missing_from_the_page(recorded: SampleBook) -> None:
+    recorded.replace("02-second/index.rst", ".. snippet:: 02_greet_01.py", "")
+
+    result = build(recorded)
+
+    assert result.returncode != 0
+    assert (
+        "02-second/index.rst: the page does not show snippet 02_greet_01.py"
+        in result.output
+    )
+
+
+def test_a_transcript_missing_from_the_page(recorded: SampleBook) -> None:
+    recorded.replace("02-second/index.rst", ".. transcript:: 1", "")
+
+    result = build(recorded)
+
+    assert result.returncode != 0
+    assert "does not show the output of step 1" in result.output
+
+
+def test_a_transcript_not_recorded(sample: SampleBook) -> None:
+    result = build(sample)
+
+    assert result.returncode != 0
+    assert "transcripts/step-02.txt is not recorded yet" in result.output
+
+
+def test_a_snippet_name_the_manifest_does_not_know(recorded: SampleBook) -> None:
+    recorded.replace("01-first/index.rst", "01_greet_02.py", "01_greeting_02.py")
+
+    result = build(recorded)
+
+    assert result.returncode != 0
+    assert "no step writes the snippet '01_greeting_02.py'" in result.output
+
+
+def test_part_of_a_file_by_pyobject(recorded: SampleBook) -> None:
+    recorded.replace(
+        "02-second/index.rst",
+        ".. snippet:: 02_greet_01.py",
+        ".. snippet:: 02_greet_01.py\n   :pyobject: shout",
+    )
+
+    result = build(recorded)
+
+    assert result.returncode == 0, result.output
+    page = result.page("02-second")
+    block = page.split("src/greet.py")[1].split("</pre>")[0]
+    assert "shout" in block
+    assert "Hello" not in block
+    assert '<span class="hll">' in block
