@@ -4,11 +4,15 @@ The sample chapters are real: their steps run pytest on a tiny package, one
 step is red on purpose, and their transcripts are recorded by the runner.
 """
 
+import contextlib
+import io
 import shutil
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sphinx.cmd.build import build_main
 
 from cookbook.manifest import Chapter, load_chapters
 from cookbook.runner import verify_chapter
@@ -185,3 +189,52 @@ def recorded_template(tmp_path_factory: pytest.TempPathFactory) -> SampleBook:
 def recorded(tmp_path: Path, recorded_template: SampleBook) -> SampleBook:
     """A fresh copy of the recorded sample, free to break."""
     return SampleBook(tmp_path, template=recorded_template)
+
+
+CONF = """\
+extensions = ["cookbook.sphinxext"]
+cookbook_chapters_dir = {chapters!r}
+"""
+
+INDEX = """\
+Sample
+======
+
+.. toctree::
+   :glob:
+
+   chapters/*/index
+"""
+
+
+@dataclass
+class Build:
+    returncode: int
+    output: str
+    html: Path
+
+    def page(self, folder: str) -> str:
+        return (self.html / "chapters" / folder / "index.html").read_text()
+
+
+def build(book: SampleBook) -> Build:
+    source = book.root / "site"
+    if not source.exists():
+        source.mkdir()
+        (source / "conf.py").write_text(CONF.format(chapters=str(book.chapters_dir)))
+        (source / "index.rst").write_text(INDEX)
+        (source / "chapters").symlink_to(book.chapters_dir)
+    html = book.root / "html"
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        returncode = build_main(
+            ["-W", "--keep-going", "-q", "-b", "html", str(source), str(html)]
+        )
+    return Build(returncode, output.getvalue(), html)
+
+
+@pytest.fixture
+def built(recorded: SampleBook) -> Build:
+    result = build(recorded)
+    assert result.returncode == 0, result.output
+    return result

@@ -1,74 +1,9 @@
 """The page directives, through real Sphinx builds of the sample book."""
 
 import re
-import subprocess
-import sys
 import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
-from conftest import SampleBook
-
-CONF = """\
-extensions = ["cookbook.sphinxext"]
-cookbook_chapters_dir = {chapters!r}
-"""
-
-INDEX = """\
-Sample
-======
-
-.. toctree::
-   :glob:
-
-   chapters/*/index
-"""
-
-
-@dataclass
-class Build:
-    returncode: int
-    output: str
-    html: Path
-
-    def page(self, folder: str) -> str:
-        return (self.html / "chapters" / folder / "index.html").read_text()
-
-
-def build(book: SampleBook) -> Build:
-    source = book.root / "site"
-    if not source.exists():
-        source.mkdir()
-        (source / "conf.py").write_text(CONF.format(chapters=str(book.chapters_dir)))
-        (source / "index.rst").write_text(INDEX)
-        (source / "chapters").symlink_to(book.chapters_dir)
-    html = book.root / "html"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-W",
-            "--keep-going",
-            "-q",
-            "-b",
-            "html",
-            str(source),
-            str(html),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Build(completed.returncode, completed.stdout + completed.stderr, html)
-
-
-@pytest.fixture
-def built(recorded: SampleBook) -> Build:
-    result = build(recorded)
-    assert result.returncode == 0, result.output
-    return result
+from conftest import Build, SampleBook, build
 
 
 def code_blocks(page: str) -> list[str]:
