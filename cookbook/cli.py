@@ -77,6 +77,9 @@ def _verify(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int
             last_step=arguments.step,
             jobs=arguments.jobs,
         )
+        width = max(
+            (len(report.run.transcript.command) for report in reports), default=0
+        )
         for report in reports:
             run = report.run
             status = (
@@ -85,7 +88,7 @@ def _verify(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int
                 else ("recorded" if arguments.record else "ok")
             )
             print(
-                f"  step {run.step.number:2d}  {run.step.command:<28} "
+                f"  step {run.step.number:2d}  {run.transcript.command:<{width}}  "
                 f"expected {run.step.expect}, got {run.outcome}  "
                 f"{run.seconds:5.2f} s  {status}"
             )

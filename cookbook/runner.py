@@ -33,7 +33,6 @@ FIXED_VARIABLES = {
     "LINES": "24",
     "NO_COLOR": "1",
     "PY_COLORS": "0",
-    "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONHASHSEED": "0",
     "TZ": "UTC",
 }

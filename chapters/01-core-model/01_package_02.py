@@ -1,0 +1,1 @@
+"""The reading club: a small event-driven application built with messagebus."""

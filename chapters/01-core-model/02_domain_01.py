@@ -1,0 +1,1 @@
+"""The domain: what the reading club knows about, free of any infrastructure."""

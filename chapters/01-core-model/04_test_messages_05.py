@@ -1,0 +1,85 @@
+from typing import Any
+
+import pytest
+from lastuuid import uuid7
+from messagebus import Metadata
+from messagebus.service.eventstream import MessageSerializer
+from pydantic import ValidationError
+
+from reading_club.domain.messages import RegisterBook
+from reading_club.domain.model import BookId
+
+
+def register_dune(**changes: Any) -> RegisterBook:
+    """A valid command to register Dune, with some fields changed."""
+    fields = {
+        "id": BookId(uuid7()),
+        "title": "Dune",
+        "authors": ["Frank Herbert"],
+        "isbn": "9780441013593",
+    }
+    return RegisterBook.model_validate(fields | changes)
+
+
+def test_the_command_names_its_schema() -> None:
+    command = register_dune()
+
+    assert command.metadata == Metadata(name="register_book", schema_version=2)
+    serialized = MessageSerializer().serialize_message(command)
+    assert serialized["type"] == "register_book_v2"
+
+
+def test_surrounding_spaces_are_stripped() -> None:
+    command = register_dune(title="  Dune ", authors=["Frank Herbert\n"])
+
+    assert command.title == "Dune"
+    assert command.authors == ["Frank Herbert"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_title_is_rejected(blank: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        register_dune(title=blank)
+
+    [error] = caught.value.errors()
+    assert error["loc"] == ("title",)
+    assert error["type"] == "string_too_short"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_author_is_rejected(blank: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        register_dune(authors=["Frank Herbert", blank])
+
+    [error] = caught.value.errors()
+    assert error["loc"] == ("authors", 1)
+    assert error["type"] == "string_too_short"
+
+
+def test_a_book_has_at_least_one_author() -> None:
+    with pytest.raises(ValidationError) as caught:
+        register_dune(authors=[])
+
+    [error] = caught.value.errors()
+    assert error["loc"] == ("authors",)
+    assert error["type"] == "too_short"
+
+
+@pytest.mark.parametrize(
+    "isbn", ["978-0441013593", "044101359X", "97804410135930", "ninety-seven"]
+)
+def test_an_isbn_must_be_13_digits(isbn: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        register_dune(isbn=isbn)
+
+    [error] = caught.value.errors()
+    assert error["loc"] == ("isbn",)
+    assert error["type"] == "string_pattern_mismatch"
+
+
+def test_an_isbn_with_a_wrong_check_digit_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="the check digit") as caught:
+        register_dune(isbn="9780441013594")
+
+    [error] = caught.value.errors()
+    assert error["loc"] == ("isbn",)

@@ -1,0 +1,1 @@
+"""The service layer: how the application uses the domain and stores it."""

@@ -1,0 +1,41 @@
+import pytest
+from lastuuid import uuid7
+
+from reading_club.domain.errors import BookRepositoryError
+from reading_club.domain.model import Book, BookId
+from reading_club.domain.result import Err, Ok, Result
+from reading_club.service.repositories import AbstractBookRepository
+
+
+class InMemoryBookRepository(AbstractBookRepository):
+    """Books in a dict: a fast stand-in for a database in tests."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.books: dict[BookId, Book] = {}
+
+    async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
+        if book.id in self.books:
+            return Err(BookRepositoryError.already_registered)
+        self.books[book.id] = book
+        return Ok(None)
+
+    async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
+        if book_id not in self.books:
+            return Err(BookRepositoryError.not_found)
+        return Ok(self.books[book_id])
+
+
+@pytest.fixture
+def books() -> InMemoryBookRepository:
+    return InMemoryBookRepository()
+
+
+@pytest.fixture
+def dune() -> Book:
+    return Book(
+        id=BookId(uuid7()),
+        title="Dune",
+        authors=["Frank Herbert"],
+        isbn="9780441013593",
+    )
