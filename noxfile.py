@@ -31,7 +31,7 @@ os.environ["UV_COMPILE_BYTECODE"] = "1"
 
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "tests", "chapters", "docs", "downloads"]
+nox.options.sessions = ["lint", "tests", "chapters", "docs", "downloads", "breakages"]
 
 
 def chapter_numbers() -> list[str]:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from cookbook.paths import display
+
 
 class CookbookError(Exception):
     """A problem in a chapter that the writer must fix.
@@ -12,4 +14,4 @@ class CookbookError(Exception):
     def __init__(self, path: Path | str, problem: str) -> None:
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{display(self.path)}: {problem}")
