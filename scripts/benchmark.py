@@ -4,7 +4,8 @@ Run it with ``nox -s benchmark`` (or ``python scripts/benchmark.py`` with nox
 on the PATH). It prints, in seconds:
 
 * cold ``nox -s chapter-NN``: its virtualenv and build folder removed first;
-* warm ``nox -s chapter-NN``: run again, the virtualenv reused (median of 3);
+* warm ``nox -s chapter-NN``: run again, the virtualenv reused (median of 3),
+  and with ``-R``, which also skips the install step;
 * full docs build: ``nox -s docs`` with the HTML output removed first;
 * no-change docs build: ``nox -s docs`` again (median of 3), and the bare
   ``sphinx-build`` inside the session's virtualenv, without nox's overhead.
@@ -56,11 +57,17 @@ def main() -> None:
     results[f"warm nox -s {session} (median of {REPEATS})"] = median_of(
         [*nox, "-s", session]
     )
+    results[f"warm nox -R -s {session}, no install step (median of {REPEATS})"] = (
+        median_of([*nox, "-R", "-s", session])
+    )
 
     shutil.rmtree(HTML, ignore_errors=True)
     results["full docs build: nox -s docs"] = timed([*nox, "-s", "docs"])
     results[f"no-change docs build: nox -s docs (median of {REPEATS})"] = median_of(
         [*nox, "-s", "docs"]
+    )
+    results[f"no-change docs build: nox -R -s docs (median of {REPEATS})"] = median_of(
+        [*nox, "-R", "-s", "docs"]
     )
     sphinx = ROOT / ".nox" / "docs" / "bin" / "sphinx-build"
     results[f"no-change docs build: bare sphinx-build (median of {REPEATS})"] = (

@@ -56,10 +56,11 @@ class ChapterEndDirective(SphinxDirective):
         paragraph += nodes.reference(
             "", download_name(chapter), refuri=uri, classes=["chapter-download"]
         )
-        paragraph += nodes.Text(
-            '. Unzip it, then run python -m pip install -e ".[test]" and pytest '
-            "in its folder."
-        )
+        paragraph += nodes.Text(". Unzip it, then run ")
+        paragraph += nodes.literal(text='python -m pip install -e ".[test]"')
+        paragraph += nodes.Text(" and ")
+        paragraph += nodes.literal(text="pytest")
+        paragraph += nodes.Text(" in its folder.")
         return paragraph
 
     def _file_list(self, label: str, paths: tuple[PurePosixPath, ...]) -> nodes.Node:
