@@ -13,10 +13,10 @@ from cookbook.requirements import chapter_requirements
 from cookbook.state import find_chapter, state_at, write_state
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, chapters_dir: Path = CHAPTERS_DIR) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        chapters = load_chapters(CHAPTERS_DIR)
+        chapters = load_chapters(chapters_dir)
         return int(arguments.handler(chapters, arguments))
     except CookbookError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -6,6 +6,19 @@ import zipfile
 from conftest import Build, SampleBook, build
 
 
+def show_greet_with(book: SampleBook, option: str) -> None:
+    """Give the second chapter's ``.. snippet:: 02_greet_01.py`` an option."""
+    directive = ".. snippet:: 02_greet_01.py"
+    book.replace("02-second/index.rst", directive, f"{directive}\n   {option}")
+
+
+def page_fails_to_build(book: SampleBook) -> str:
+    """Build the book, expecting a failure; what Sphinx printed."""
+    result = build(book)
+    assert result.returncode != 0, "the build passed"
+    return result.output
+
+
 def code_blocks(page: str) -> list[str]:
     return re.findall(r'<div class="literal-block-wrapper ([^"]*)"', page)
 
@@ -71,11 +84,7 @@ def test_the_page_lists_the_files_the_chapter_changed(built: Build) -> None:
 
 
 def test_a_diff_names_project_paths(recorded: SampleBook) -> None:
-    recorded.replace(
-        "02-second/index.rst",
-        ".. snippet:: 02_greet_01.py",
-        ".. snippet:: 02_greet_01.py\n   :diff:",
-    )
+    show_greet_with(recorded, ":diff:")
 
     result = build(recorded)
 
@@ -86,11 +95,7 @@ def test_a_diff_names_project_paths(recorded: SampleBook) -> None:
 
 
 def test_a_chosen_subset_of_the_changed_lines(recorded: SampleBook) -> None:
-    recorded.replace(
-        "02-second/index.rst",
-        ".. snippet:: 02_greet_01.py",
-        ".. snippet:: 02_greet_01.py\n   :emphasize-lines: 6",
-    )
+    show_greet_with(recorded, ":emphasize-lines: 6")
 
     result = build(recorded)
 
@@ -98,76 +103,59 @@ def test_a_chosen_subset_of_the_changed_lines(recorded: SampleBook) -> None:
 
 
 def test_a_highlighted_range_that_no_longer_matches(recorded: SampleBook) -> None:
-    recorded.replace(
-        "02-second/index.rst",
-        ".. snippet:: 02_greet_01.py",
-        ".. snippet:: 02_greet_01.py\n   :emphasize-lines: 1-2",
-    )
+    show_greet_with(recorded, ":emphasize-lines: 1-2")
 
-    result = build(recorded)
+    output = page_fails_to_build(recorded)
 
-    assert result.returncode != 0
-    assert "02-second/index.rst:" in result.output
-    assert (
-        "02_greet_01.py: :emphasize-lines: 1-2 highlights line(s) 1-2" in result.output
-    )
+    assert "02-second/index.rst:" in output
+    assert "02_greet_01.py: :emphasize-lines: 1-2 highlights line(s) 1-2" in output
 
 
 def test_a_snippet_the_page_shows_is_deleted(recorded: SampleBook) -> None:
     recorded.path("02-second/02_greet_01.py").unlink()
 
-    result = build(recorded)
+    output = page_fails_to_build(recorded)
 
-    assert result.returncode != 0
     assert (
         "02-second/02_greet_01.py: listed in step 2 of chapter.toml but missing"
-        in result.output
+        in output
     )
 
 
 def test_a_snippet_missing_from_the_page(recorded: SampleBook) -> None:
     recorded.replace("02-second/index.rst", ".. snippet:: 02_greet_01.py", "")
 
-    result = build(recorded)
+    output = page_fails_to_build(recorded)
 
-    assert result.returncode != 0
     assert (
-        "02-second/index.rst: the page does not show snippet 02_greet_01.py"
-        in result.output
+        "02-second/index.rst: the page does not show snippet 02_greet_01.py" in output
     )
 
 
 def test_a_transcript_missing_from_the_page(recorded: SampleBook) -> None:
     recorded.replace("02-second/index.rst", ".. transcript:: 1", "")
 
-    result = build(recorded)
+    output = page_fails_to_build(recorded)
 
-    assert result.returncode != 0
-    assert "does not show the output of step 1" in result.output
+    assert "does not show the output of step 1" in output
 
 
 def test_a_transcript_not_recorded(sample: SampleBook) -> None:
-    result = build(sample)
+    output = page_fails_to_build(sample)
 
-    assert result.returncode != 0
-    assert "transcripts/step-02.txt is not recorded yet" in result.output
+    assert "transcripts/step-02.txt is not recorded yet" in output
 
 
 def test_a_snippet_name_the_manifest_does_not_know(recorded: SampleBook) -> None:
     recorded.replace("01-first/index.rst", "01_greet_02.py", "01_greeting_02.py")
 
-    result = build(recorded)
+    output = page_fails_to_build(recorded)
 
-    assert result.returncode != 0
-    assert "no step writes the snippet '01_greeting_02.py'" in result.output
+    assert "no step writes the snippet '01_greeting_02.py'" in output
 
 
 def test_part_of_a_file_by_pyobject(recorded: SampleBook) -> None:
-    recorded.replace(
-        "02-second/index.rst",
-        ".. snippet:: 02_greet_01.py",
-        ".. snippet:: 02_greet_01.py\n   :pyobject: shout",
-    )
+    show_greet_with(recorded, ":pyobject: shout")
 
     result = build(recorded)
 
