@@ -31,7 +31,15 @@ os.environ["UV_COMPILE_BYTECODE"] = "1"
 
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "tests", "chapters", "docs", "downloads", "breakages"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "chapters",
+    "docs",
+    "downloads",
+    "breakages",
+]
 
 
 def chapter_numbers() -> list[str]:
@@ -139,11 +147,36 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the machinery and every snippet; every manifest validated."""
-    session.install("-c", str(CONSTRAINTS), "ruff")
+    """ruff on the machinery and every snippet, mypy on the machinery; every
+    manifest validated."""
+    session.install(
+        "-c",
+        str(CONSTRAINTS),
+        "-e",
+        ".[docs]",
+        "ruff",
+        "mypy",
+        "types-docutils",
+        "types-Pygments",
+    )
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
+    session.run("mypy", "--strict", "cookbook", "scripts", "dev.py")
     session.run("python", "-m", "cookbook", "check")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the project at the end of every chapter."""
+    listed = session.run("python", "-m", "cookbook", "requirements", silent=True)
+    session.install("-c", str(CONSTRAINTS), "mypy", *str(listed).split())
+    for number in chapter_numbers():
+        project = ROOT / "build" / "typecheck" / number
+        session.run("python", "-m", "cookbook", "export", number, str(project))
+        with session.chdir(project):
+            session.run(
+                "mypy", "--strict", "--cache-dir", "../.mypy_cache", "src", "tests"
+            )
 
 
 @nox.session

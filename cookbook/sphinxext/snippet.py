@@ -129,9 +129,8 @@ class SnippetDirective(SphinxDirective):
         if not options:
             return current, current.splitlines(), 0
         reader = LiteralIncludeReader(str(source), options, self.config)
-        location = self.state_machine.get_source_and_line(self.lineno)
         try:
-            text, _ = reader.read(location=location)
+            text, _ = reader.read(location=self.get_source_info())
         except ValueError as error:
             raise self.error(f"{self.arguments[0]}: {error}") from None
         shown = text.splitlines()
