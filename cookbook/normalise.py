@@ -67,8 +67,37 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+RANDOM_ORDER = "--randomly-seed="
+OUTCOME = r"(?:PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)"
+VERBOSE_RESULT = re.compile(rf"^(?P<test>\S+::\S.*? {OUTCOME})(?:\s+\[\s*\d+%\])?$")
+PROGRESS = re.compile(r"^(?P<file>\S+\.py) (?P<marks>[.FEsxX]+)(?:\s+\[\s*\d+%\])?$")
+
+
+def _sorted_results(text: str) -> str:
+    """Results of a shuffled run (pytest-randomly), in a stable order.
+
+    Each run of consecutive result lines is sorted, and the progress
+    percentages, which depend on the order, are dropped.
+    """
+    lines: list[str] = []
+    block: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        verbose, progress = VERBOSE_RESULT.match(line), PROGRESS.match(line)
+        if verbose:
+            block.append(verbose["test"])
+        elif progress:
+            block.append(f"{progress['file']} {''.join(sorted(progress['marks']))}")
+        else:
+            lines += sorted(block)
+            block = []
+            lines.append(line)
+    return "\n".join(lines[:-1])
+
+
 def normalise(text: str) -> str:
     """``text`` with every run-dependent detail masked."""
+    if RANDOM_ORDER in text:
+        text = _sorted_results(text)
     for pattern, replacement in RULES:
         text = pattern.sub(replacement, text)
     return text.rstrip("\n") + "\n"

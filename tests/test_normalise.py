@@ -59,3 +59,36 @@ def test_anonymise_replaces_longer_paths_first() -> None:
     )
 
     assert result == "~/reading-club/.venv/lib/site.py and ~/reading-club/tests"
+
+
+def shuffled_run(seed: int, results: list[str], marks: str) -> str:
+    """What pytest -v prints with pytest-randomly, the percentages included."""
+    lines = [f"Using --randomly-seed={seed}"]
+    for index, result in enumerate(results, start=1):
+        lines.append(f"{result}    [{100 * index // len(results):3d}%]")
+    lines.append(f"tests/test_b.py {marks}    [100%]")
+    return "\n".join(lines) + "\n"
+
+
+ONE = "tests/test_a.py::test_one PASSED"
+TWO = "tests/test_a.py::test_two FAILED"
+
+
+def test_a_shuffled_run_compares_in_a_stable_order() -> None:
+    first = shuffled_run(1, [ONE, TWO], ".F.")
+    second = shuffled_run(2, [TWO, ONE], "F..")
+
+    assert normalise(first) == normalise(second)
+
+
+def test_a_shuffled_run_still_shows_outcomes() -> None:
+    passing = shuffled_run(1, [ONE, TWO.replace("FAILED", "PASSED")], "...")
+    failing = shuffled_run(1, [ONE, TWO], "...")
+
+    assert normalise(passing) != normalise(failing)
+
+
+def test_order_matters_without_a_random_seed() -> None:
+    in_order = f"{ONE}\n{TWO}\n"
+
+    assert normalise(in_order) != normalise(f"{TWO}\n{ONE}\n")

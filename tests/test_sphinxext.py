@@ -165,3 +165,15 @@ def test_part_of_a_file_by_pyobject(recorded: SampleBook) -> None:
     assert "shout" in block
     assert "Hello" not in block
     assert '<span class="hll">' in block
+
+
+def test_part_of_a_file_between_markers(recorded: SampleBook) -> None:
+    show_greet_with(recorded, ':start-after: return f"Hello')
+
+    result = build(recorded)
+
+    assert result.returncode == 0, result.output
+    block = result.page("02-second").split("src/greet.py")[1].split("</pre>")[0]
+    assert "Hello" not in block
+    assert "shout" in block
+    assert block.count('<span class="hll">') == 2  # shout's lines, not the blank ones

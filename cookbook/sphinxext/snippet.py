@@ -149,11 +149,14 @@ class SnippetDirective(SphinxDirective):
         shown: list[str],
         offset: int,
     ) -> set[int]:
-        """Lines to highlight, numbered within the part shown."""
+        """Lines to highlight, numbered within the part shown.
+
+        Blank lines are never highlighted: a highlighted gap only adds noise.
+        """
         changed = {
             line - offset
             for line in changed_lines(previous, current)
-            if offset < line <= offset + len(shown)
+            if offset < line <= offset + len(shown) and shown[line - offset - 1].strip()
         }
         spec = self.options.get("emphasize-lines")
         if spec is None:
@@ -166,7 +169,7 @@ class SnippetDirective(SphinxDirective):
                 f"({error}). Fix the range, or remove the option to highlight "
                 "the changed lines."
             ) from None
-        unchanged = chosen - changed
+        unchanged = {line for line in chosen - changed if shown[line - 1].strip()}
         if unchanged:
             raise self.error(
                 f"{name}: :emphasize-lines: {spec} highlights line(s) "
