@@ -45,6 +45,13 @@ class ShownSnippet:
     partial: bool
     diff: bool
 
+    def matches(self, file_content: str) -> bool:
+        """Whether the page shows this file, or a part of it for an excerpt."""
+        shown = self.text.rstrip("\n")
+        if self.partial:
+            return shown in file_content
+        return shown == file_content.rstrip("\n")
+
 
 def shown_snippets(page: str) -> Iterator[ShownSnippet]:
     """The snippets an HTML chapter page shows, as a reader would copy them."""
@@ -92,8 +99,7 @@ def check_page(
             state = state_at(chapters, chapter.number, snippet.step)
             expected = state[snippet.target].read_text(encoding="utf-8")
             source = f"the state after step {snippet.step}"
-        shown = snippet.text.rstrip("\n")
-        if shown not in expected if snippet.partial else shown != expected.rstrip("\n"):
+        if not snippet.matches(expected):
             problems.append(
                 f"{page_path}: the snippet captioned {snippet.target} (step "
                 f"{snippet.step}) is not the file in {source}."
