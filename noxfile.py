@@ -11,6 +11,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CHAPTERS = ROOT / "chapters"
 CONSTRAINTS = ROOT / "constraints.txt"
 HTML = ROOT / "build" / "html"
@@ -50,6 +51,12 @@ def chapter_numbers() -> list[str]:
         for folder in CHAPTERS.iterdir()
         if folder.is_dir() and re.match(r"^\d{2}-", folder.name)
     )
+
+
+def install_group(session: nox.Session, group: str) -> None:
+    """Install a dependency group of pyproject.toml, pinned by constraints.txt."""
+    requirements = nox.project.dependency_groups(PYPROJECT, group)
+    session.install("-c", str(CONSTRAINTS), *requirements)
 
 
 def install_chapter_requirements(session: nox.Session, number: str) -> None:
@@ -95,7 +102,7 @@ def chapters(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the HTML site; any warning fails the build."""
-    session.install("-c", str(CONSTRAINTS), "-e", ".[docs]")
+    install_group(session, "docs")
     session.run(
         "sphinx-build",
         "-W",
@@ -112,7 +119,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def serve(session: nox.Session) -> None:
     """Build the site and serve it on 127.0.0.1:8000, rebuilding on every edit."""
-    session.install("-c", str(CONSTRAINTS), "-e", ".[docs,serve]")
+    install_group(session, "serve")
     session.run(
         "sphinx-autobuild",
         "docs",
@@ -141,7 +148,7 @@ def downloads(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The machinery's own tests."""
-    session.install("-c", str(CONSTRAINTS), "-e", ".[test]")
+    install_group(session, "test")
     session.run("pytest", *session.posargs)
 
 
@@ -149,16 +156,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the machinery and every snippet, mypy on the machinery; every
     manifest validated."""
-    session.install(
-        "-c",
-        str(CONSTRAINTS),
-        "-e",
-        ".[docs]",
-        "ruff",
-        "mypy",
-        "types-docutils",
-        "types-Pygments",
-    )
+    install_group(session, "lint")
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
     session.run("mypy", "--strict", "cookbook", "scripts", "dev.py")
