@@ -59,17 +59,16 @@ def install_group(session: nox.Session, group: str) -> None:
     session.install("-c", str(CONSTRAINTS), *requirements)
 
 
-def install_chapter_requirements(session: nox.Session, number: str) -> None:
-    """Install what the chapter's project declares, pinned by constraints.txt."""
+def chapter_requirements(session: nox.Session, *numbers: str) -> list[str]:
+    """What the chapters' projects declare (all chapters when none is named)."""
     listed = session.run(
-        "python", "-m", "cookbook", "requirements", number, silent=True
+        "python", "-m", "cookbook", "requirements", *numbers, silent=True
     )
-    requirements = str(listed).split()
-    session.install("-c", str(CONSTRAINTS), *requirements)
+    return str(listed).split()
 
 
 def verify(session: nox.Session, number: str) -> None:
-    install_chapter_requirements(session, number)
+    session.install("-c", str(CONSTRAINTS), *chapter_requirements(session, number))
     session.run("python", "-m", "cookbook", "verify", number, *session.posargs)
 
 
@@ -166,8 +165,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the project at the end of every chapter."""
-    listed = session.run("python", "-m", "cookbook", "requirements", silent=True)
-    session.install("-c", str(CONSTRAINTS), "mypy", *str(listed).split())
+    session.install("-c", str(CONSTRAINTS), "mypy", *chapter_requirements(session))
     for number in chapter_numbers():
         project = ROOT / "build" / "typecheck" / number
         session.run("python", "-m", "cookbook", "export", number, str(project))

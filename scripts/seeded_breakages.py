@@ -26,17 +26,19 @@ from cookbook.changes import changed_lines  # noqa: E402
 from cookbook.manifest import Chapter, load_chapters  # noqa: E402
 from cookbook.state import state_at  # noqa: E402
 
+Chapters = tuple[Chapter, ...]
+
 
 @dataclass(frozen=True)
 class Breakage:
     description: str
     session: str
-    apply: Callable[[Path, Chapter], Path]  # returns the file that must be named
+    apply: Callable[[Chapters, Chapter], Path]  # returns the file that must be named
 
 
-def append_failing_test(copy: Path, chapter: Chapter) -> Path:
+def append_failing_test(chapters: Chapters, chapter: Chapter) -> Path:
     """A test snippet of the chapter's end state edited so that it fails."""
-    final = state_at(load_chapters(copy / "chapters"), chapter.number)
+    final = state_at(chapters, chapter.number)
     snippet = next(
         source
         for target, source in sorted(final.items())
@@ -47,35 +49,33 @@ def append_failing_test(copy: Path, chapter: Chapter) -> Path:
     return chapter.manifest
 
 
-def edit_transcript(copy: Path, chapter: Chapter) -> Path:
+def edit_transcript(chapters: Chapters, chapter: Chapter) -> Path:
     """A recorded transcript edited by hand."""
     step = next(s for s in reversed(chapter.steps) if s.command)
-    path = (
-        copy / "chapters" / chapter.folder.name / "transcripts" / step.transcript_name
-    )
+    path = chapter.transcript_path(step)
     path.write_text(
         path.read_text(encoding="utf-8") + "an extra line\n", encoding="utf-8"
     )
     return path
 
 
-def add_unused_snippet(copy: Path, chapter: Chapter) -> Path:
+def add_unused_snippet(chapters: Chapters, chapter: Chapter) -> Path:
     """A snippet file that no step uses."""
-    path = copy / "chapters" / chapter.folder.name / "99_forgotten_01.py"
+    path = chapter.folder / "99_forgotten_01.py"
     path.write_text("FORGOTTEN = True\n", encoding="utf-8")
     return path
 
 
-def delete_shown_snippet(copy: Path, chapter: Chapter) -> Path:
+def delete_shown_snippet(chapters: Chapters, chapter: Chapter) -> Path:
     """A snippet that the page shows, deleted."""
-    path = copy / "chapters" / chapter.folder.name / chapter.steps[-1].writes[-1].name
+    path = chapter.steps[-1].writes[-1].source
     path.unlink()
     return path
 
 
-def declare_a_passing_step_red(copy: Path, chapter: Chapter) -> Path:
+def declare_a_passing_step_red(chapters: Chapters, chapter: Chapter) -> Path:
     """A step declared to fail (expect = "fail") whose command passes."""
-    manifest = copy / "chapters" / chapter.folder.name / "chapter.toml"
+    manifest = chapter.manifest
     text = manifest.read_text(encoding="utf-8")
     steps = text.split("[[step]]")
     passing = next(
@@ -88,29 +88,29 @@ def declare_a_passing_step_red(copy: Path, chapter: Chapter) -> Path:
     return manifest
 
 
-def highlight_an_unchanged_line(copy: Path, chapter: Chapter) -> Path:
-    """A page that highlights a line which did not change."""
-    chapters = load_chapters(copy / "chapters")
+def highlight_an_unchanged_line(chapters: Chapters, chapter: Chapter) -> Path:
+    """A page that highlights a line which did not change (and is not blank:
+    blank lines are never highlighted, so they are not an error)."""
     for step in chapter.steps:
         before = state_at(chapters, chapter.number, step.number - 1)
         for write in step.writes:
             if write.target not in before:
                 continue
-            current = write.source.read_text(encoding="utf-8")
+            lines = write.source.read_text(encoding="utf-8").splitlines()
             changed = changed_lines(
-                before[write.target].read_text(encoding="utf-8"), current
+                before[write.target].read_text(encoding="utf-8"), "\n".join(lines)
             )
             unchanged = next(
                 (
-                    n
-                    for n in range(1, len(current.splitlines()) + 1)
-                    if n not in changed
+                    number
+                    for number, line in enumerate(lines, start=1)
+                    if number not in changed and line.strip()
                 ),
                 None,
             )
             if unchanged is None:
                 continue
-            page = copy / "chapters" / chapter.folder.name / "index.rst"
+            page = chapter.page
             text = page.read_text(encoding="utf-8")
             directive = re.search(
                 rf"^\.\. snippet:: {re.escape(write.name)}\n", text, re.M
@@ -167,8 +167,9 @@ def run_breakage(breakage: Breakage, chapter_number: int) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory(prefix="breakage-") as folder:
         copy = Path(folder)
         copy_repository(copy)
-        chapter = load_chapters(copy / "chapters")[chapter_number - 1]
-        named = breakage.apply(copy, chapter)
+        chapters = load_chapters(copy / "chapters")
+        chapter = chapters[chapter_number - 1]
+        named = breakage.apply(chapters, chapter)
         session = (
             f"chapter-{chapter.label}"
             if breakage.session == "chapter"
