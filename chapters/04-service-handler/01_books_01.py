@@ -1,0 +1,17 @@
+"""Service handlers for the catalogue of books."""
+
+from messagebus import AsyncUnitOfWorkTransaction
+
+from reading_club.domain.errors import BookRepositoryError
+from reading_club.domain.messages import RegisterBook
+from reading_club.domain.model import Book
+from reading_club.domain.result import Result
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+
+async def register_book(
+    command: RegisterBook,
+    transaction: AsyncUnitOfWorkTransaction[AbstractUnitOfWork],
+) -> Result[Book, BookRepositoryError]:
+    """Add a book to the catalogue, unless its id or its ISBN is already there."""
+    raise NotImplementedError
