@@ -1,0 +1,137 @@
+from collections.abc import Mapping
+from typing import Any, Self
+
+import pytest
+from lastuuid import uuid7
+from messagebus import (
+    AsyncAbstractEventstreamTransport,
+    AsyncEventstreamPublisher,
+    AsyncMessageBus,
+    AsyncSinkholeMessageStoreRepository,
+    AsyncUnitOfWorkTransaction,
+)
+
+from reading_club.domain.errors import BookRepositoryError
+from reading_club.domain.messages import RegisterBook
+from reading_club.domain.model import Book, BookId
+from reading_club.domain.result import Err, Ok, Result
+from reading_club.service.repositories import AbstractBookRepository
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+Database = dict[BookId, Book]
+"""The committed books, shared by every repository, as a database would be."""
+
+EventStream = list[Mapping[str, Any]]
+"""The serialized messages that reached the event stream, oldest first."""
+
+
+class InMemoryBookRepository(AbstractBookRepository):
+    """Books in a dict: writes stay pending until the transaction commits."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.committed = database
+        self.pending: Database = {}
+
+    async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
+        known = [*self.committed.values(), *self.pending.values()]
+        if any(other.id == book.id or other.isbn == book.isbn for other in known):
+            return Err(BookRepositoryError.already_registered)
+        self.pending[book.id] = book
+        return Ok(None)
+
+    async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
+        book = self.pending.get(book_id, self.committed.get(book_id))
+        if book is None:
+            return Err(BookRepositoryError.not_found)
+        return Ok(book)
+
+    def commit(self) -> None:
+        self.committed.update(self.pending)
+        self.pending.clear()
+
+    def rollback(self) -> None:
+        self.pending.clear()
+
+
+class InMemoryTransport(AsyncAbstractEventstreamTransport):
+    """Sends messages to a list that plays the event stream."""
+
+    def __init__(self, event_stream: EventStream) -> None:
+        self.event_stream = event_stream
+
+    async def send_message_serialized(self, message: Mapping[str, Any]) -> None:
+        self.event_stream.append(message)
+
+
+class InMemoryUnitOfWork(AbstractUnitOfWork):
+    """A unit of work over in-memory repositories, with real rollbacks."""
+
+    books: InMemoryBookRepository
+
+    def __init__(
+        self, database: Database, transport: AsyncAbstractEventstreamTransport
+    ) -> None:
+        self.books = InMemoryBookRepository(database)
+        self.publisher = AsyncEventstreamPublisher(transport)
+
+    async def __aenter__(self) -> AsyncUnitOfWorkTransaction[Self]:
+        """Start from the committed books, with a message store of its own."""
+        self.books.rollback()
+        self.messagestore = AsyncSinkholeMessageStoreRepository(self.publisher)
+        return await super().__aenter__()
+
+    async def commit(self) -> None:
+        self.books.commit()
+
+    async def rollback(self) -> None:
+        self.books.rollback()
+
+
+@pytest.fixture
+def database() -> Database:
+    return {}
+
+
+@pytest.fixture
+def event_stream() -> EventStream:
+    return []
+
+
+@pytest.fixture
+def transport(event_stream: EventStream) -> InMemoryTransport:
+    return InMemoryTransport(event_stream)
+
+
+@pytest.fixture
+def books(database: Database) -> InMemoryBookRepository:
+    return InMemoryBookRepository(database)
+
+
+@pytest.fixture
+def uow(database: Database, transport: InMemoryTransport) -> InMemoryUnitOfWork:
+    return InMemoryUnitOfWork(database, transport)
+
+
+@pytest.fixture
+def bus() -> AsyncMessageBus[AbstractUnitOfWork]:
+    bus = AsyncMessageBus[AbstractUnitOfWork]()
+    bus.scan("reading_club.service.handlers")
+    return bus
+
+
+@pytest.fixture
+def dune() -> Book:
+    return Book(
+        id=BookId(uuid7()),
+        title="Dune",
+        authors=["Frank Herbert"],
+        isbn="9780441013593",
+    )
+
+
+@pytest.fixture
+def register_dune(dune: Book) -> RegisterBook:
+    return RegisterBook(
+        id=dune.id, title=dune.title, authors=dune.authors, isbn=dune.isbn
+    )
