@@ -43,7 +43,7 @@ async def test_the_same_book_cannot_be_registered_twice(
 
 
 async def test_an_isbn_belongs_to_one_book_only(
-    uow: AbstractUnitOfWork, register_dune: RegisterBook
+    uow: AbstractUnitOfWork, register_dune: RegisterBook, dune: Book
 ) -> None:
     same_isbn = RegisterBook(
         id=BookId(uuid7()),
@@ -60,4 +60,5 @@ async def test_an_isbn_belongs_to_one_book_only(
     async with uow as transaction:
         result = await transaction.books.by_id(same_isbn.id)
         assert result == Err(BookRepositoryError.not_found)
+        assert await transaction.books.by_id(dune.id) == Ok(dune)
         await transaction.rollback()

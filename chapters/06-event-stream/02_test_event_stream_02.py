@@ -2,6 +2,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from lastuuid import uuid7
 from messagebus import AsyncMessageBus
 
 from reading_club.domain.messages import RegisterBook
@@ -66,13 +67,11 @@ async def test_a_refused_registration_is_not_announced(
     event_stream: EventStream,
     register_dune: RegisterBook,
 ) -> None:
-    async with uow as transaction:
-        await bus.handle(register_dune, transaction)
-        await transaction.commit()
-
-    async with uow as transaction:
-        await bus.handle(register_dune, transaction)
-        await transaction.commit()
+    resubmitted = register_dune.model_copy(update={"message_id": uuid7()})
+    for command in (register_dune, resubmitted):
+        async with uow as transaction:
+            await bus.handle(command, transaction)
+            await transaction.commit()
 
     assert [message["type"] for message in event_stream] == ["book_registered_v1"]
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from lastuuid import uuid7
 from messagebus import AsyncMessageBus, Message
 
 from reading_club.domain.messages import BookRegistered, RegisterBook
@@ -45,9 +46,10 @@ async def test_a_refused_command_is_stored_without_an_event(
     message_log: MessageLog,
     register_dune: RegisterBook,
 ) -> None:
-    for _ in range(2):
+    resubmitted = register_dune.model_copy(update={"message_id": uuid7()})
+    for command in (register_dune, resubmitted):
         async with uow as transaction:
-            await bus.handle(register_dune, transaction)
+            await bus.handle(command, transaction)
             await transaction.commit()
 
     names = [message.metadata.name for message in message_log]
