@@ -9,6 +9,9 @@ on the PATH). It prints, in seconds:
 * full docs build: ``nox -s docs`` with the HTML output removed first;
 * no-change docs build: ``nox -s docs`` again (median of 3), and the bare
   ``sphinx-build`` inside the session's virtualenv, without nox's overhead.
+
+The chapter is the newest one unless ``--chapter NN`` says otherwise
+(``nox -s benchmark -- --chapter 03``).
 """
 
 import argparse
@@ -23,6 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
 REPEATS = 3
+
+
+def last_chapter() -> str:
+    """The number of the newest chapter: its state is the largest to verify."""
+    numbers = [
+        folder.name[:2]
+        for folder in (ROOT / "chapters").iterdir()
+        if folder.is_dir() and folder.name[:2].isdigit()
+    ]
+    return max(numbers)
 
 
 def timed(command: Sequence[str]) -> float:
@@ -45,7 +58,7 @@ def median_of(command: Sequence[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--chapter", default="03")
+    parser.add_argument("--chapter", default=last_chapter())
     chapter = parser.parse_args().chapter
     nox = [shutil.which("nox") or "nox", "-f", str(ROOT / "noxfile.py")]
     session = f"chapter-{chapter}"
