@@ -1,0 +1,1 @@
+"""Adapters: the service layer's ports implemented with real infrastructure."""

@@ -1,0 +1,1 @@
+"""The club's storage in a SQL database, through SQLAlchemy Core."""

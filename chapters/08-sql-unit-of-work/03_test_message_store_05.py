@@ -1,0 +1,56 @@
+from typing import Any
+
+from lastuuid import uuid7
+from messagebus import AsyncMessageBus, Message
+
+from reading_club.domain.messages import BookRegistered, RegisterBook
+from reading_club.domain.model import Book
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+MessageLog = list[Message[Any]]
+
+
+async def test_the_store_keeps_the_command_and_its_event(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    in_memory_uow: AbstractUnitOfWork,
+    message_log: MessageLog,
+    register_dune: RegisterBook,
+    dune: Book,
+) -> None:
+    async with in_memory_uow as transaction:
+        await bus.handle(register_dune, transaction)
+        await transaction.commit()
+
+    [command, event] = message_log
+    assert command == register_dune
+    assert isinstance(event, BookRegistered)
+    assert event.id == dune.id
+
+
+async def test_a_rolled_back_transaction_stores_no_message(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    in_memory_uow: AbstractUnitOfWork,
+    message_log: MessageLog,
+    register_dune: RegisterBook,
+) -> None:
+    async with in_memory_uow as transaction:
+        await bus.handle(register_dune, transaction)
+        await transaction.rollback()
+
+    assert message_log == []
+
+
+async def test_a_refused_command_is_stored_without_an_event(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    in_memory_uow: AbstractUnitOfWork,
+    message_log: MessageLog,
+    register_dune: RegisterBook,
+) -> None:
+    resubmitted = register_dune.model_copy(update={"message_id": uuid7()})
+    for command in (register_dune, resubmitted):
+        async with in_memory_uow as transaction:
+            await bus.handle(command, transaction)
+            await transaction.commit()
+
+    names = [message.metadata.name for message in message_log]
+    assert names == ["register_book", "book_registered", "register_book"]
