@@ -246,7 +246,7 @@ async def catalogue(
     commands in ``params``.
     """
     commands: list[RegisterBook] = request.param
-    books = []
+    books: list[Book] = []
     for command in commands:
         async with uow as transaction:
             result = await bus.handle(command, transaction)

@@ -248,7 +248,7 @@ async def catalogue(
     the test began: the event stream starts empty.
     """
     commands: list[RegisterBook] = request.param
-    books = []
+    books: list[Book] = []
     for command in commands:
         async with uow as transaction:
             result = await bus.handle(command, transaction)
