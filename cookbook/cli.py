@@ -1,14 +1,14 @@
-"""Command line: ``python -m cookbook verify|export|requirements|check``."""
+"""Command line: ``python -m cookbook verify|export|requirements|check|carry``."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cookbook import archive, runner
+from cookbook import archive, carry, runner
 from cookbook.errors import CookbookError
 from cookbook.manifest import Chapter, load_chapters
-from cookbook.paths import CHAPTERS_DIR
+from cookbook.paths import CHAPTERS_DIR, display
 from cookbook.requirements import chapter_requirements
 from cookbook.state import find_chapter, state_at, write_state
 
@@ -59,6 +59,20 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate every manifest, run nothing")
     check.set_defaults(handler=_check)
+
+    carry_ = commands.add_parser(
+        "carry",
+        help="carry an edited snippet's change into the later versions of its file",
+    )
+    carry_.add_argument("snippet", type=Path, help="the edited snippet file")
+    carry_.add_argument(
+        "--from",
+        dest="revision",
+        default="HEAD",
+        metavar="REV",
+        help="the git revision holding the snippet before the edit (default: HEAD)",
+    )
+    carry_.set_defaults(handler=_carry)
     return parser
 
 
@@ -131,3 +145,49 @@ def _check(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
             f"{snippets} snippets, {chapter.title}"
         )
     return 0
+
+
+def _carry(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    snippet: Path = arguments.snippet
+    lineage = carry.lineage(chapters, snippet)
+    before, after = carry.edit_of(snippet, arguments.revision)
+    target = lineage.edited.target
+    print(
+        f"{target}: carrying the edit of {display(snippet)} (since "
+        f"{arguments.revision}) into {len(lineage.later)} later version(s)"
+    )
+    if not lineage.later:
+        print(f"  no later snippet writes {target}: nothing to carry")
+    results = list(carry.carry(lineage, before, after))
+    notes = {
+        carry.Status.CHANGED: "",
+        carry.Status.UNCHANGED: "  (the change is already there: nothing to do)",
+        carry.Status.CONFLICT: "  (left untouched)",
+    }
+    for result in results:
+        print(
+            f"  {result.status.value:<12}{display(result.snippet.source)}"
+            f"{notes[result.status]}"
+        )
+    for skipped in lineage.later[len(results) :]:
+        print(f"  {'not reached':<12}{display(skipped.source)}")
+    if lineage.deleted_by and len(results) == len(lineage.later):
+        print(f"  (the chain ends where {lineage.deleted_by} deletes {target})")
+    if results and results[-1].status is carry.Status.CONFLICT:
+        _report_conflict(results[-1], arguments.revision)
+        return 1
+    return 0
+
+
+def _report_conflict(result: carry.Result, revision: str) -> None:
+    path = display(result.snippet.source)
+    print(
+        f"\nerror: {path}: the change does not apply cleanly "
+        f"({len(result.hunks)} conflicting hunk(s), below); the file is left "
+        "untouched and the later versions were not reached. Apply the change "
+        "to it by hand, then carry on from it with:\n"
+        f"  python -m cookbook carry {path} --from {revision}\n",
+        file=sys.stderr,
+    )
+    for number, hunk in enumerate(result.hunks, start=1):
+        print(f"conflict {number} in {path}:\n{hunk}", file=sys.stderr)
