@@ -65,8 +65,23 @@ def test_a_book_has_at_least_one_author() -> None:
     assert error["type"] == "too_short"
 
 
+def written_with(zero: str) -> str:
+    """Dune's valid ISBN, in the digits of the script whose zero is ``zero``."""
+    return "9780441013593".translate(
+        {ord("0") + value: ord(zero) + value for value in range(10)}
+    )
+
+
 @pytest.mark.parametrize(
-    "isbn", ["978-0441013593", "044101359X", "97804410135930", "ninety-seven"]
+    "isbn",
+    [
+        "978-0441013593",
+        "044101359X",
+        "97804410135930",
+        "ninety-seven",
+        pytest.param(written_with("\uff10"), id="fullwidth-digits"),
+        pytest.param(written_with("\u0660"), id="arabic-indic-digits"),
+    ],
 )
 def test_an_isbn_must_be_13_digits(isbn: str) -> None:
     with pytest.raises(ValidationError) as caught:

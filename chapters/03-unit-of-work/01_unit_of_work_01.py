@@ -15,8 +15,10 @@ class AbstractUnitOfWork(
 ):
     """Every repository the application changes, committed or rolled back as one.
 
-    Implementations create their repositories in ``__init__``, as instance
-    attributes: messagebus finds them by looking through the instance.
+    Implementations set their repositories as instance attributes, where
+    messagebus finds them by looking through the instance. They create them
+    as each transaction begins: a repository remembers the books it has seen,
+    and that memory must not outlive the transaction.
     """
 
     books: AbstractBookRepository

@@ -55,3 +55,16 @@ async def test_a_rejected_book_keeps_its_messages_to_itself(
         await transaction.books.add(duplicate)
         assert list(transaction.collect_new_events()) == []
         await transaction.rollback()
+
+
+async def test_a_rolled_back_book_leaves_nothing_to_collect(
+    uow: AbstractUnitOfWork, dune: Book
+) -> None:
+    shelve(dune, "science fiction")
+    async with uow as transaction:
+        await transaction.books.add(dune)
+        await transaction.rollback()
+
+    async with uow as transaction:
+        assert list(transaction.collect_new_events()) == []
+        await transaction.rollback()

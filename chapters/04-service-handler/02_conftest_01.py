@@ -50,11 +50,11 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
     books: InMemoryBookRepository
 
     def __init__(self, database: Database) -> None:
-        self.books = InMemoryBookRepository(database)
+        self.database = database
 
     async def __aenter__(self) -> AsyncUnitOfWorkTransaction[Self]:
-        """Start from the committed books, whatever an unfinished one left."""
-        self.books.rollback()
+        """Start from the committed books, with a repository of its own."""
+        self.books = InMemoryBookRepository(self.database)
         return await super().__aenter__()
 
     async def commit(self) -> None:

@@ -24,10 +24,10 @@ NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 
 Isbn13 = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{13}$"),
+    StringConstraints(pattern=r"^[0-9]{13}$"),
     AfterValidator(_check_isbn13_check_digit),
 ]
-"""An ISBN-13 written as 13 digits, without dashes."""
+"""An ISBN-13 written as 13 ASCII digits, without dashes."""
 
 
 class RegisterBook(Command):

@@ -72,12 +72,12 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
     def __init__(
         self, database: Database, transport: AsyncAbstractEventstreamTransport
     ) -> None:
-        self.books = InMemoryBookRepository(database)
+        self.database = database
         self.publisher = AsyncEventstreamPublisher(transport)
 
     async def __aenter__(self) -> AsyncUnitOfWorkTransaction[Self]:
-        """Start from the committed books, with a message store of its own."""
-        self.books.rollback()
+        """Start from the committed books, with repositories of its own."""
+        self.books = InMemoryBookRepository(self.database)
         self.messagestore = AsyncSinkholeMessageStoreRepository(self.publisher)
         return await super().__aenter__()
 

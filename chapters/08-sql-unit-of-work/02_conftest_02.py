@@ -104,13 +104,13 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
         message_log: MessageLog,
         transport: AsyncAbstractEventstreamTransport,
     ) -> None:
-        self.books = InMemoryBookRepository(database)
+        self.database = database
         self.message_log = message_log
         self.publisher = AsyncEventstreamPublisher(transport)
 
     async def __aenter__(self) -> AsyncUnitOfWorkTransaction[Self]:
-        """Start from the committed state, with a message store of its own."""
-        self.books.rollback()
+        """Start from the committed state, with repositories of its own."""
+        self.books = InMemoryBookRepository(self.database)
         self.messagestore = InMemoryMessageStore(self.message_log, self.publisher)
         return await super().__aenter__()
 
