@@ -13,5 +13,11 @@ async def register_book(
     command: RegisterBook,
     transaction: AsyncUnitOfWorkTransaction[AbstractUnitOfWork],
 ) -> Result[Book, BookRepositoryError]:
-    """Add a book to the catalogue, unless its id or its ISBN is already there."""
+    """Add a book to the catalogue.
+
+    Registering again a book that is already in the catalogue, as it is
+    there, succeeds: that is a client retrying. Another book under the same
+    id is ``already_registered``; another book with the same ISBN,
+    ``isbn_taken``.
+    """
     raise NotImplementedError

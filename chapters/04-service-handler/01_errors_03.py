@@ -9,4 +9,6 @@ class BookRepositoryError(enum.Enum):
     not_found = "not_found"
     """No book has this id."""
     already_registered = "already_registered"
-    """A book with this id or this ISBN is already in the catalogue."""
+    """A book with this id is already in the catalogue."""
+    isbn_taken = "isbn_taken"
+    """Another book in the catalogue has this ISBN."""

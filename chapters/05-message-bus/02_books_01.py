@@ -6,6 +6,7 @@ from reading_club.domain.errors import BookRepositoryError
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Err, Ok, Result
+from reading_club.service.repositories import AbstractBookRepository
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
 
@@ -16,15 +17,35 @@ async def register_book(
     command: RegisterBook,
     transaction: AsyncUnitOfWorkTransaction[AbstractUnitOfWork],
 ) -> Result[Book, BookRepositoryError]:
-    """Add a book to the catalogue, unless its id or its ISBN is already there."""
+    """Add a book to the catalogue.
+
+    Registering again a book that is already in the catalogue, as it is
+    there, succeeds: that is a client retrying. Another book under the same
+    id is ``already_registered``; another book with the same ISBN,
+    ``isbn_taken``.
+    """
+    books = transaction.uow.books
     book = Book(
         id=command.id,
         title=command.title,
         authors=command.authors,
         isbn=command.isbn,
     )
-    match await transaction.uow.books.add(book):
+    match await books.add(book):
         case Ok():
             return Ok(book)
+        case Err(BookRepositoryError.already_registered):
+            return await _registered_as_asked(books, book)
         case Err(error):
             return Err(error)
+
+
+async def _registered_as_asked(
+    books: AbstractBookRepository, book: Book
+) -> Result[Book, BookRepositoryError]:
+    """The book under this id, if it is the one asked for: a retry succeeds."""
+    match await books.by_id(book.id):
+        case Ok(registered) if registered == book:
+            return Ok(registered)
+        case _:
+            return Err(BookRepositoryError.already_registered)

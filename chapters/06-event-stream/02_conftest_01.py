@@ -35,8 +35,10 @@ class InMemoryBookRepository(AbstractBookRepository):
 
     async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
         known = [*self.committed.values(), *self.pending.values()]
-        if any(other.id == book.id or other.isbn == book.isbn for other in known):
+        if any(other.id == book.id for other in known):
             return Err(BookRepositoryError.already_registered)
+        if any(other.isbn == book.isbn for other in known):
+            return Err(BookRepositoryError.isbn_taken)
         self.pending[book.id] = book
         return Ok(None)
 

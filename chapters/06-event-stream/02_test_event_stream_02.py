@@ -61,14 +61,14 @@ async def test_a_rolled_back_registration_is_not_announced(
     assert event_stream == []
 
 
-async def test_a_refused_registration_is_not_announced(
+async def test_a_registration_sent_again_is_announced_once(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
     event_stream: EventStream,
     register_dune: RegisterBook,
 ) -> None:
     resubmitted = register_dune.model_copy(update={"message_id": uuid7()})
-    for command in (register_dune, resubmitted):
+    for command in (register_dune, register_dune, resubmitted):
         async with uow as transaction:
             await bus.handle(command, transaction)
             await transaction.commit()

@@ -42,8 +42,10 @@ class InMemoryBookRepository(AbstractBookRepository):
 
     async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
         known = [*self.committed.values(), *self.pending.values()]
-        if any(other.id == book.id or other.isbn == book.isbn for other in known):
+        if any(other.id == book.id for other in known):
             return Err(BookRepositoryError.already_registered)
+        if any(other.isbn == book.isbn for other in known):
+            return Err(BookRepositoryError.isbn_taken)
         self.pending[book.id] = book
         return Ok(None)
 
@@ -72,7 +74,9 @@ class InMemoryMessageStore(AsyncAbstractMessageStoreRepository):
         self.pending: MessageLog = []
 
     async def _add(self, message: Message[Any]) -> None:
-        self.pending.append(message)
+        stored = [*self.committed, *self.pending]
+        if all(other.message_id != message.message_id for other in stored):
+            self.pending.append(message)
 
     def commit(self) -> None:
         self.committed.extend(self.pending)

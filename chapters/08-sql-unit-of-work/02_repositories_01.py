@@ -29,8 +29,14 @@ class SqlBookRepository(AbstractBookRepository):
             async with self.connection.begin_nested():
                 await self.connection.execute(insert)
         except IntegrityError:
-            return Err(BookRepositoryError.already_registered)
+            return Err(await self._rule_broken_by(book))
         return Ok(None)
+
+    async def _rule_broken_by(self, book: Book) -> BookRepositoryError:
+        """Why the database refused ``book``: its id is taken, or its ISBN."""
+        if isinstance(await self.by_id(book.id), Ok):
+            return BookRepositoryError.already_registered
+        return BookRepositoryError.isbn_taken
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
         query = select(tables.books).where(tables.books.c.id == book_id)

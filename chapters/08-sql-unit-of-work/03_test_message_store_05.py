@@ -22,6 +22,7 @@ async def test_the_store_keeps_the_command_and_its_event(
         await transaction.commit()
 
     [command, event] = message_log
+    assert command.message_id == register_dune.message_id
     assert command == register_dune
     assert isinstance(event, BookRegistered)
     assert event.id == dune.id
@@ -40,17 +41,18 @@ async def test_a_rolled_back_transaction_stores_no_message(
     assert message_log == []
 
 
-async def test_a_refused_command_is_stored_without_an_event(
+async def test_a_book_sent_again_is_stored_without_a_second_event(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     in_memory_uow: AbstractUnitOfWork,
     message_log: MessageLog,
     register_dune: RegisterBook,
 ) -> None:
     resubmitted = register_dune.model_copy(update={"message_id": uuid7()})
-    for command in (register_dune, resubmitted):
+    for command in (register_dune, register_dune, resubmitted):
         async with in_memory_uow as transaction:
             await bus.handle(command, transaction)
             await transaction.commit()
 
     names = [message.metadata.name for message in message_log]
     assert names == ["register_book", "book_registered", "register_book"]
+    assert message_log[2].message_id == resubmitted.message_id

@@ -1,13 +1,16 @@
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lastuuid import uuid7
-from messagebus import AsyncMessageBus
+from messagebus import AsyncAbstractEventstreamTransport, AsyncMessageBus
 from messagebus.domain.model.transaction import TransactionError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.engine import create_engine
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
 from reading_club.domain.errors import BookRepositoryError
 from reading_club.domain.messages import RegisterBook
@@ -75,6 +78,7 @@ async def test_the_handled_messages_are_stored_as_rows(
     assert stored.keys() == {"register_book", "book_registered"}
     command, event = stored["register_book"], stored["book_registered"]
     assert command["message_id"] == register_dune.message_id
+    assert command["created_at"] == register_dune.created_at
     assert (command["schema_version"], command["published"]) == (2, False)
     assert (event["schema_version"], event["published"]) == (1, True)
     assert event["payload"] == {
@@ -96,3 +100,54 @@ async def test_a_rolled_back_transaction_stores_no_row(
         await transaction.rollback()
 
     assert await stored_messages(engine) == {}
+
+
+async def test_a_command_handled_again_is_stored_once(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    sql_uow: AbstractUnitOfWork,
+    engine: AsyncEngine,
+    register_dune: RegisterBook,
+) -> None:
+    for _ in range(2):
+        async with sql_uow as transaction:
+            await bus.handle(register_dune, transaction)
+            await transaction.commit()
+
+    stored = await stored_messages(engine)
+    assert stored.keys() == {"register_book", "book_registered"}
+    assert stored["register_book"]["message_id"] == register_dune.message_id
+
+
+class PoolWatcher(AsyncAbstractEventstreamTransport):
+    """A transport that notes how many connections were lent out at each send."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.lent_out: list[int] = []
+
+    async def send_message_serialized(self, message: Mapping[str, Any]) -> None:
+        self.lent_out.append(self.engine.sync_engine.pool.checkedout())
+
+
+@pytest.fixture
+async def file_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A SQLite database in a file: its pool lends a connection per transaction."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'club.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_the_connection_is_given_back_before_events_are_sent(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    file_engine: AsyncEngine,
+    register_dune: RegisterBook,
+) -> None:
+    watcher = PoolWatcher(file_engine)
+    uow = SqlUnitOfWork(file_engine, watcher)
+    async with uow as transaction:
+        await bus.handle(register_dune, transaction)
+        await transaction.commit()
+
+    assert watcher.lent_out == [0]

@@ -51,10 +51,12 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Let messagebus end the transaction, then give the connection back.
+        """Let messagebus end the transaction, and make sure the connection is back.
 
-        Closing the connection rolls back what is still open: after a missing
-        commit, which messagebus reports, nothing is left behind.
+        ``commit`` and ``rollback`` give the connection back themselves, before
+        messagebus publishes the events: sending to a slow broker must not hold
+        a connection of the pool. After a missing commit, which messagebus
+        reports, closing the connection here rolls back what is still open.
         """
         try:
             await super().__aexit__(exc_type, exc, tb)
@@ -62,7 +64,14 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             await self.connection.close()
 
     async def commit(self) -> None:
-        await self.connection.commit()
+        """Commit, and give the connection back before messagebus publishes."""
+        try:
+            await self.connection.commit()
+        finally:
+            await self.connection.close()
 
     async def rollback(self) -> None:
-        await self.connection.rollback()
+        try:
+            await self.connection.rollback()
+        finally:
+            await self.connection.close()

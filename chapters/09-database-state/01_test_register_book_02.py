@@ -29,7 +29,21 @@ async def test_a_registered_book_is_in_the_catalogue(
     await assert_catalogue_holds(uow, [*catalogue, dune])
 
 
-async def test_the_same_book_cannot_be_registered_twice(
+async def test_a_retried_registration_succeeds_again(
+    uow: AbstractUnitOfWork,
+    catalogue: list[Book],
+    register_dune: RegisterBook,
+    dune: Book,
+) -> None:
+    for _ in range(2):
+        async with uow as transaction:
+            assert await register_book(register_dune, transaction) == Ok(dune)
+            await transaction.commit()
+
+    await assert_catalogue_holds(uow, [*catalogue, dune])
+
+
+async def test_another_book_cannot_take_a_registered_id(
     uow: AbstractUnitOfWork,
     catalogue: list[Book],
     register_dune: RegisterBook,
@@ -39,7 +53,12 @@ async def test_the_same_book_cannot_be_registered_twice(
         await register_book(register_dune, transaction)
         await transaction.commit()
 
-    retitled = register_dune.model_copy(update={"title": "Dune Messiah"})
+    retitled = RegisterBook(
+        id=register_dune.id,
+        title="Dune Messiah",
+        authors=register_dune.authors,
+        isbn=register_dune.isbn,
+    )
     async with uow as transaction:
         result = await register_book(retitled, transaction)
         assert result == Err(BookRepositoryError.already_registered)
@@ -63,7 +82,7 @@ async def test_an_isbn_belongs_to_one_book_only(
     async with uow as transaction:
         await register_book(register_dune, transaction)
         result = await register_book(same_isbn, transaction)
-        assert result == Err(BookRepositoryError.already_registered)
+        assert result == Err(BookRepositoryError.isbn_taken)
         await transaction.commit()
 
     async with uow as transaction:
