@@ -29,14 +29,20 @@ class SqlBookRepository(AbstractBookRepository):
             async with self.connection.begin_nested():
                 await self.connection.execute(insert)
         except IntegrityError:
-            return Err(await self._rule_broken_by(book))
+            broken = await self._rule_broken_by(book)
+            if broken is None:
+                raise  # Not a rule of the catalogue: a bug, or a broken schema.
+            return Err(broken)
         return Ok(None)
 
-    async def _rule_broken_by(self, book: Book) -> BookRepositoryError:
+    async def _rule_broken_by(self, book: Book) -> BookRepositoryError | None:
         """Why the database refused ``book``: its id is taken, or its ISBN."""
         if isinstance(await self.by_id(book.id), Ok):
             return BookRepositoryError.already_registered
-        return BookRepositoryError.isbn_taken
+        query = select(tables.books.c.id).where(tables.books.c.isbn == book.isbn)
+        if (await self.connection.execute(query)).first() is not None:
+            return BookRepositoryError.isbn_taken
+        return None
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
         query = select(tables.books).where(tables.books.c.id == book_id)

@@ -8,6 +8,7 @@ from messagebus import AsyncAbstractEventstreamTransport, AsyncMessageBus
 from messagebus.domain.model.transaction import TransactionError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine
@@ -126,7 +127,9 @@ class PoolWatcher(AsyncAbstractEventstreamTransport):
         self.lent_out: list[int] = []
 
     async def send_message_serialized(self, message: Mapping[str, Any]) -> None:
-        self.lent_out.append(self.engine.sync_engine.pool.checkedout())
+        pool = self.engine.sync_engine.pool
+        assert isinstance(pool, QueuePool), "watch a pool that lends connections"
+        self.lent_out.append(pool.checkedout())
 
 
 @pytest.fixture
@@ -145,7 +148,7 @@ async def test_the_connection_is_given_back_before_events_are_sent(
     register_dune: RegisterBook,
 ) -> None:
     watcher = PoolWatcher(file_engine)
-    uow = SqlUnitOfWork(file_engine, watcher)
+    uow: AbstractUnitOfWork = SqlUnitOfWork(file_engine, watcher)
     async with uow as transaction:
         await bus.handle(register_dune, transaction)
         await transaction.commit()

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from kombu.exceptions import OperationalError
+from kombu.utils import json as kombu_json
 from messagebus import AsyncMessageBus
 
 from reading_club.adapters.celery_transport import CeleryTransport
@@ -49,9 +50,10 @@ class FakeCeleryClient:
     ) -> None:
         if not self.broker_is_up:
             raise OperationalError("[Errno 111] Connection refused")
-        # Celery sends the arguments as JSON: what JSON cannot carry fails
-        # here as it would there, and the task keeps what a worker would get.
-        sent_kwargs = json.loads(json.dumps(kwargs or {}))
+        # Celery sends the arguments with kombu's JSON encoder: what it cannot
+        # carry fails here as it would there, and the task keeps what a worker
+        # would get.
+        sent_kwargs = kombu_json.loads(kombu_json.dumps(kwargs or {}))
         self.sent.append(
             SentTask(name, sent_kwargs, task_id, threading.current_thread())
         )
