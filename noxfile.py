@@ -6,6 +6,7 @@ folder adds its session.
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import nox
@@ -43,6 +44,7 @@ nox.options.sessions = [
     "tests",
     "chapters",
     "docs",
+    "plain-nox",
     "downloads",
     "breakages",
 ]
@@ -193,3 +195,9 @@ def breakages(session: nox.Session) -> None:
     session.install("-c", str(CONSTRAINTS), "nox[uv]")
     session.run("python", "scripts/seeded_breakages.py", *session.posargs)
 
+
+@nox.session(name="plain-nox", venv_backend="none")
+def plain_nox(session: nox.Session) -> None:
+    """nox from a plain ``pip install nox``, no uv on the PATH: do chapter-01
+    and docs pass in a copy of the book?"""
+    session.run(sys.executable, "scripts/plain_nox.py", *session.posargs)
