@@ -6,6 +6,7 @@ folder adds its session.
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import nox
@@ -27,10 +28,15 @@ LINTED = [
 
 # Compile bytecode at install: where PYTHONDONTWRITEBYTECODE is set, as on
 # our CI machines, every step would otherwise recompile pydantic and pytest
-# from source (2 s instead of 0.6 s a step).
+# from source (2 s instead of 0.6 s a step). uv needs to be told; pip compiles
+# what it installs by default, PYTHONDONTWRITEBYTECODE or not.
 os.environ["UV_COMPILE_BYTECODE"] = "1"
 
-nox.options.default_venv_backend = "uv"
+# uv when nox can find it (``pip install "nox[uv]"``, or uv on the PATH): a
+# session's virtualenv is created and installed in about a second. Otherwise
+# virtualenv and pip, as ``pip install nox`` gives: the same sessions, a few
+# seconds slower each (README, "Plain nox").
+nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = [
     "lint",
@@ -38,6 +44,7 @@ nox.options.sessions = [
     "tests",
     "chapters",
     "docs",
+    "plain-nox",
     "downloads",
     "breakages",
 ]
@@ -187,3 +194,10 @@ def breakages(session: nox.Session) -> None:
     """Break a copy of the book in each way the checks must catch; all caught?"""
     session.install("-c", str(CONSTRAINTS), "nox[uv]")
     session.run("python", "scripts/seeded_breakages.py", *session.posargs)
+
+
+@nox.session(name="plain-nox", venv_backend="none")
+def plain_nox(session: nox.Session) -> None:
+    """nox from a plain ``pip install nox``, no uv on the PATH: do chapter-01
+    and docs pass in a copy of the book?"""
+    session.run(sys.executable, "scripts/plain_nox.py", *session.posargs)
