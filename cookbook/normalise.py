@@ -41,6 +41,8 @@ RULES: tuple[Rule, ...] = (
     (re.compile(r"--randomly-seed=\d+"), "--randomly-seed=<seed>"),
     # Identifiers and addresses differ on every run.
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<uuid>"),
+    # SQLAlchemy binds a UUID as 32 hex digits on SQLite, as SQL parameters show.
+    (re.compile(r"\b[0-9a-fA-F]{32}\b"), "<uuid>"),
     (re.compile(r"\b0x[0-9a-fA-F]{4,}\b"), "0x<address>"),
     (
         re.compile(

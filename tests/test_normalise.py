@@ -15,6 +15,10 @@ from cookbook.normalise import anonymise, normalise
             "id=01938e5e-7a4b-7c3d-9e2f-0123456789ab",
             "id=01938e60-0000-7c3d-9e2f-ba9876543210",
         ),
+        (
+            "[parameters: ('01a204a5d11a79e78b5af5152a3dc180', 2)]",
+            "[parameters: ('01a204a6134e7052adea6e3a0cfe89f0', 2)]",
+        ),
         ("at 2026-11-21T16:04:05.123456+00:00", "at 2025-01-02T03:04:05Z"),
         ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:41234/0"),
         (

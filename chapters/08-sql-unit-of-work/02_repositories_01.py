@@ -36,12 +36,21 @@ class SqlBookRepository(AbstractBookRepository):
         return Ok(None)
 
     async def _rule_broken_by(self, book: Book) -> BookRepositoryError | None:
-        """Why the database refused ``book``: its id is taken, or its ISBN."""
-        if isinstance(await self.by_id(book.id), Ok):
-            return BookRepositoryError.already_registered
-        query = select(tables.books.c.id).where(tables.books.c.isbn == book.isbn)
-        if (await self.connection.execute(query)).first() is not None:
-            return BookRepositoryError.isbn_taken
+        """Why the database refused ``book``: its id is taken, or its ISBN.
+
+        The row that broke the rule may come from a transaction that committed
+        after ours began. At READ COMMITTED, PostgreSQL's default, each query
+        sees such a row; at a stricter level it would not, and the refusal
+        would be raised as it came. SQLite lets one transaction write at a
+        time, so there the row was committed before ours could write.
+        """
+        for column, value, error in (
+            (tables.books.c.id, book.id, BookRepositoryError.already_registered),
+            (tables.books.c.isbn, book.isbn, BookRepositoryError.isbn_taken),
+        ):
+            query = select(tables.books.c.id).where(column == value)
+            if (await self.connection.execute(query)).first() is not None:
+                return error
         return None
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:

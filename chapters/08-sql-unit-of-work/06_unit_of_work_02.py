@@ -18,6 +18,10 @@ from reading_club.service.unit_of_work import AbstractUnitOfWork
 class SqlUnitOfWork(AbstractUnitOfWork):
     """Each ``async with`` takes a connection from the engine, then gives it back.
 
+    Once the transaction is committed or rolled back, its connection is
+    closed, and so are the repositories on it: to read again, open a new
+    ``async with``.
+
     The repositories work through the transaction's connection, so each
     transaction creates them, as attributes of the instance, where messagebus
     looks for them. An instance runs one transaction at a time.
@@ -71,6 +75,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             await self.connection.close()
 
     async def rollback(self) -> None:
+        """Roll back, and give the connection back."""
         try:
             await self.connection.rollback()
         finally:
