@@ -41,6 +41,9 @@ RULES: tuple[Rule, ...] = (
     (re.compile(r"--randomly-seed=\d+"), "--randomly-seed=<seed>"),
     # Identifiers and addresses differ on every run.
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<uuid>"),
+    # Where the installed packages are: pytest shows a relative path when it
+    # is shorter than the absolute one, so it depends on the machine's folders.
+    (re.compile(r"(?:[^\s\"'(]*/)?site-packages/"), "<site-packages>/"),
     # SQLAlchemy binds a UUID as 32 hex digits on SQLite, as SQL parameters show.
     (re.compile(r"\b[0-9a-fA-F]{32}\b"), "<uuid>"),
     (re.compile(r"\b0x[0-9a-fA-F]{4,}\b"), "0x<address>"),

@@ -16,6 +16,10 @@ from cookbook.normalise import anonymise, normalise
             "id=01938e60-0000-7c3d-9e2f-ba9876543210",
         ),
         (
+            "~/reading-club/.venv/lib/python3.11/site-packages/aiosqlite/core.py:63: in",
+            "../../../.nox/chapter-08/lib/python3.11/site-packages/aiosqlite/core.py:63: in",
+        ),
+        (
             "[parameters: ('01a204a5d11a79e78b5af5152a3dc180', 2)]",
             "[parameters: ('01a204a6134e7052adea6e3a0cfe89f0', 2)]",
         ),
