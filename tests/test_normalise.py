@@ -16,8 +16,8 @@ from cookbook.normalise import anonymise, normalise
             "id=01938e60-0000-7c3d-9e2f-ba9876543210",
         ),
         (
-            "~/reading-club/.venv/lib/python3.11/site-packages/aiosqlite/core.py:63: in",
-            "../../../.nox/chapter-08/lib/python3.11/site-packages/aiosqlite/core.py:63: in",
+            "~/reading-club/.venv/lib/python3.11/site-packages/aiosqlite/core.py:63",
+            "../../.nox/chapter-08/lib/python3.11/site-packages/aiosqlite/core.py:63",
         ),
         (
             "[parameters: ('01a204a5d11a79e78b5af5152a3dc180', 2)]",

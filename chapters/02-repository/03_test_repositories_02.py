@@ -46,3 +46,16 @@ async def test_a_rejected_book_is_not_seen_again(
     await books.add(dune)
 
     assert books.seen == [dune]
+
+
+async def test_the_stored_book_changes_only_through_the_repository(
+    books: AbstractBookRepository, dune: Book
+) -> None:
+    registered = dune.model_copy()
+    await books.add(dune)
+    dune.title = "Dune Messiah"
+    found = await books.by_id(dune.id)
+    assert isinstance(found, Ok)
+    found.value.title = "Children of Dune"
+
+    assert await books.by_id(dune.id) == Ok(registered)

@@ -11,6 +11,11 @@ Database = dict[BookId, Book]
 """The committed books, shared by every repository, as a database would be."""
 
 
+def stored_copy(book: Book) -> Book:
+    """What storage keeps of a book: its fields, in an object of its own."""
+    return Book.model_validate(book.model_dump())
+
+
 class InMemoryBookRepository(AbstractBookRepository):
     """Books in a dict: writes stay pending until the transaction commits."""
 
@@ -22,14 +27,14 @@ class InMemoryBookRepository(AbstractBookRepository):
     async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
         if book.id in self.pending or book.id in self.committed:
             return Err(BookRepositoryError.already_registered)
-        self.pending[book.id] = book
+        self.pending[book.id] = stored_copy(book)
         return Ok(None)
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
         book = self.pending.get(book_id, self.committed.get(book_id))
         if book is None:
             return Err(BookRepositoryError.not_found)
-        return Ok(book)
+        return Ok(stored_copy(book))
 
     def commit(self) -> None:
         self.committed.update(self.pending)

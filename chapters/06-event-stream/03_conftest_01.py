@@ -25,6 +25,11 @@ EventStream = list[Mapping[str, Any]]
 """The serialized messages that reached the event stream, oldest first."""
 
 
+def stored_copy(book: Book) -> Book:
+    """What storage keeps of a book: its fields, in an object of its own."""
+    return Book.model_validate(book.model_dump())
+
+
 class InMemoryBookRepository(AbstractBookRepository):
     """Books in a dict: writes stay pending until the transaction commits."""
 
@@ -39,14 +44,14 @@ class InMemoryBookRepository(AbstractBookRepository):
             return Err(BookRepositoryError.already_registered)
         if any(other.isbn == book.isbn for other in known):
             return Err(BookRepositoryError.isbn_taken)
-        self.pending[book.id] = book
+        self.pending[book.id] = stored_copy(book)
         return Ok(None)
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
         book = self.pending.get(book_id, self.committed.get(book_id))
         if book is None:
             return Err(BookRepositoryError.not_found)
-        return Ok(book)
+        return Ok(stored_copy(book))
 
     def commit(self) -> None:
         self.committed.update(self.pending)

@@ -1,19 +1,17 @@
+"""In-memory adapters for the tests: fakes that fail where the real ones fail."""
+
 from collections.abc import Mapping
 from typing import Any, Self
 
-import pytest
-from lastuuid import uuid7
 from messagebus import (
     AsyncAbstractEventstreamTransport,
     AsyncAbstractMessageStoreRepository,
     AsyncEventstreamPublisher,
-    AsyncMessageBus,
     AsyncUnitOfWorkTransaction,
     Message,
 )
 
 from reading_club.domain.errors import BookRepositoryError
-from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book, BookId
 from reading_club.domain.result import Err, Ok, Result
 from reading_club.service.repositories import AbstractBookRepository
@@ -23,10 +21,15 @@ Database = dict[BookId, Book]
 """The committed books, shared by every repository, as a database would be."""
 
 MessageLog = list[Message[Any]]
-"""The committed messages, shared by every message store."""
+"""The stored messages, shared by every message store."""
 
 EventStream = list[Mapping[str, Any]]
 """The serialized messages that reached the event stream, oldest first."""
+
+
+def stored_copy(book: Book) -> Book:
+    """What storage keeps of a book: its fields, in an object of its own."""
+    return Book.model_validate(book.model_dump())
 
 
 class InMemoryBookRepository(AbstractBookRepository):
@@ -43,14 +46,14 @@ class InMemoryBookRepository(AbstractBookRepository):
             return Err(BookRepositoryError.already_registered)
         if any(other.isbn == book.isbn for other in known):
             return Err(BookRepositoryError.isbn_taken)
-        self.pending[book.id] = book
+        self.pending[book.id] = stored_copy(book)
         return Ok(None)
 
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:
         book = self.pending.get(book_id, self.committed.get(book_id))
         if book is None:
             return Err(BookRepositoryError.not_found)
-        return Ok(book)
+        return Ok(stored_copy(book))
 
     def commit(self) -> None:
         self.committed.update(self.pending)
@@ -61,26 +64,16 @@ class InMemoryBookRepository(AbstractBookRepository):
 
 
 class InMemoryMessageStore(AsyncAbstractMessageStoreRepository):
-    """Every message the bus handled, kept when the transaction commits."""
+    """Every message the bus handled, appended to the log as it comes."""
 
     def __init__(
         self, message_log: MessageLog, publisher: AsyncEventstreamPublisher
     ) -> None:
         super().__init__(publisher)
-        self.committed = message_log
-        self.pending: MessageLog = []
+        self.message_log = message_log
 
     async def _add(self, message: Message[Any]) -> None:
-        stored = [*self.committed, *self.pending]
-        if all(other.message_id != message.message_id for other in stored):
-            self.pending.append(message)
-
-    def commit(self) -> None:
-        self.committed.extend(self.pending)
-        self.pending.clear()
-
-    def rollback(self) -> None:
-        self.pending.clear()
+        self.message_log.append(message)
 
 
 class InMemoryTransport(AsyncAbstractEventstreamTransport):
@@ -110,71 +103,13 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
         self.publisher = AsyncEventstreamPublisher(transport)
 
     async def __aenter__(self) -> AsyncUnitOfWorkTransaction[Self]:
-        """Start from the committed state, with repositories of its own."""
+        """Start from the committed books, with repositories of its own."""
         self.books = InMemoryBookRepository(self.database)
         self.messagestore = InMemoryMessageStore(self.message_log, self.publisher)
         return await super().__aenter__()
 
     async def commit(self) -> None:
         self.books.commit()
-        self.messagestore.commit()
 
     async def rollback(self) -> None:
         self.books.rollback()
-        self.messagestore.rollback()
-
-
-@pytest.fixture
-def database() -> Database:
-    return {}
-
-
-@pytest.fixture
-def message_log() -> MessageLog:
-    return []
-
-
-@pytest.fixture
-def event_stream() -> EventStream:
-    return []
-
-
-@pytest.fixture
-def transport(event_stream: EventStream) -> InMemoryTransport:
-    return InMemoryTransport(event_stream)
-
-
-@pytest.fixture
-def books(database: Database) -> InMemoryBookRepository:
-    return InMemoryBookRepository(database)
-
-
-@pytest.fixture
-def uow(
-    database: Database, message_log: MessageLog, transport: InMemoryTransport
-) -> InMemoryUnitOfWork:
-    return InMemoryUnitOfWork(database, message_log, transport)
-
-
-@pytest.fixture
-def bus() -> AsyncMessageBus[AbstractUnitOfWork]:
-    bus = AsyncMessageBus[AbstractUnitOfWork]()
-    bus.scan("reading_club.service.handlers")
-    return bus
-
-
-@pytest.fixture
-def dune() -> Book:
-    return Book(
-        id=BookId(uuid7()),
-        title="Dune",
-        authors=["Frank Herbert"],
-        isbn="9780441013593",
-    )
-
-
-@pytest.fixture
-def register_dune(dune: Book) -> RegisterBook:
-    return RegisterBook(
-        id=dune.id, title=dune.title, authors=dune.authors, isbn=dune.isbn
-    )
