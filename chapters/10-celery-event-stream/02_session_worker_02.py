@@ -1,4 +1,4 @@
-"""A Celery worker for the whole test session, and a consumer that records."""
+"""A Celery worker for the whole test session, and what it receives."""
 
 import queue
 from collections.abc import Iterator
