@@ -15,6 +15,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CHAPTERS = ROOT / "chapters"
 CONSTRAINTS = ROOT / "constraints.txt"
 HTML = ROOT / "build" / "html"
+JUNIT = ROOT / "build" / "junit"
 LINTED = [
     "cookbook",
     "tests",
@@ -22,6 +23,7 @@ LINTED = [
     "scripts",
     "docs/conf.py",
     "noxfile.py",
+    "conftest.py",
     "dev.py",
 ]
 
@@ -68,8 +70,19 @@ def chapter_requirements(session: nox.Session, *numbers: str) -> list[str]:
 
 
 def verify(session: nox.Session, number: str) -> None:
+    """Replay a chapter through pytest and the root conftest.py: one test item
+    per step; posargs are pytest's (``--record``, ``--step N``, ``-k``,
+    ``--lf``, ``-x`` ...)."""
     session.install("-c", str(CONSTRAINTS), *chapter_requirements(session, number))
-    session.run("python", "-m", "cookbook", "verify", number, *session.posargs)
+    (folder,) = CHAPTERS.glob(f"{number}-*/")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        str(folder.relative_to(ROOT)),
+        f"--junitxml={JUNIT / f'chapter-{number}.xml'}",
+        *session.posargs,
+    )
 
 
 def _chapter_session(number: str) -> None:
