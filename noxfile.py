@@ -40,7 +40,7 @@ nox.options.sessions = [
     "tests",
     "chapters",
     "docs",
-    "downloads",
+    "browser",  # includes what the downloads session checks
     "breakages",
 ]
 
@@ -155,6 +155,25 @@ def downloads(session: nox.Session) -> None:
     """Install each chapter's zip from the built site and run its tests."""
     session.install("-c", str(CONSTRAINTS), "uv")
     session.run("python", "-m", "cookbook.downloads", str(HTML), *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The built site in headless Chromium, as a reader uses it: every page and
+    link, copy buttons, search, a phone's width, the dark theme, and each
+    chapter's download installed and tested (what the downloads session does).
+
+    Needs Chromium: /usr/bin/chromium (Debian's chromium package), one on the
+    PATH or named by CHROMIUM=..., or Playwright's own.
+    """
+    install_group(session, "browser")
+    # As the docs session builds it: after it, a no-change build (about 1 s).
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", str(HTML)
+    )
+    # The checker's own tests first: it must catch a missing page or download.
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_browser.py")
+    session.run("python", "-m", "cookbook.browser", str(HTML), *session.posargs)
 
 
 @nox.session
