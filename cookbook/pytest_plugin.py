@@ -51,7 +51,10 @@ class Manifest(pytest.File):
     def collect(self) -> list[pytest.Item | pytest.Collector]:
         folder = self.path.parent.resolve()
         chapters = _book(self.config, folder.parent)
-        chapter = next(c for c in chapters if c.folder.resolve() == folder)
+        found = [c for c in chapters if c.folder.resolve() == folder]
+        if not found:
+            raise CookbookError(self.path, "not a chapter of the book beside it.")
+        (chapter,) = found
         lines = _step_lines(self.path)
         return [
             StepItem.from_parent(
