@@ -16,9 +16,9 @@ headless Chromium, doing what a reader does:
   of ``python -m cookbook.downloads``, on the zip the browser downloaded).
 
 A failed check saves a screenshot of its page under ``build/browser/`` and
-names it. Chromium is found by ``find_chromium`` (``CHROMIUM`` or
-``PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH``, then ``/usr/bin/chromium`` and the
-PATH, then Playwright's own download).
+names it. Chromium is found by ``find_chromium``: ``CHROMIUM`` or
+``PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH``, then ``/usr/bin/chromium``, then one
+on the PATH, then Playwright's own download.
 """
 
 import argparse
@@ -53,6 +53,7 @@ from cookbook.paths import BUILD_DIR, CHAPTERS_DIR, display
 
 SCREENSHOTS = BUILD_DIR / "browser"
 CHROMIUM_VARIABLES = ("CHROMIUM", "PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package, as on CI
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -81,6 +82,7 @@ class NoChromiumError(Exception):
 def find_chromium(
     environment: dict[str, str] | None = None,
     default_playwright: Callable[[], str] | None = None,
+    known: tuple[str, ...] = (DEBIAN_CHROMIUM,),
 ) -> str | None:
     """The executable to launch; None means Playwright's own Chromium.
 
@@ -94,6 +96,9 @@ def find_chromium(
             if not Path(value).is_file():
                 raise NoChromiumError(f"{variable}={value}: no such file.\n")
             return value
+    for path in known:
+        if Path(path).is_file():
+            return path
     for name in CHROMIUM_NAMES:
         found = shutil.which(name, path=environment.get("PATH"))
         if found:

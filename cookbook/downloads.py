@@ -118,7 +118,10 @@ def install_zip_and_test(zip_path: Path, chapter: Chapter) -> list[str]:
     browser check does it on the zip that its download link gave)."""
     uv = shutil.which("uv")
     if uv is None:
-        return ["uv is not installed: run this check through nox -s downloads."]
+        return [
+            "uv is not installed: run this check through nox -s downloads "
+            "(or nox -s browser)."
+        ]
     with tempfile.TemporaryDirectory(prefix="reader-") as folder:
         with zipfile.ZipFile(zip_path) as opened:
             opened.extractall(folder)

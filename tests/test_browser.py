@@ -36,10 +36,18 @@ def screenshots_named(problems: list[str]) -> list[Path]:
 
 def test_without_chromium_it_says_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(NoChromiumError) as raised:
-        find_chromium({"PATH": str(tmp_path)}, lambda: str(tmp_path / "none"))
+        find_chromium({"PATH": str(tmp_path)}, lambda: str(tmp_path / "none"), known=())
 
     assert str(raised.value) == NO_CHROMIUM
     assert "apt-get install chromium" in NO_CHROMIUM
+
+
+def test_chromium_on_the_path(tmp_path: Path) -> None:
+    chrome = tmp_path / "google-chrome"
+    chrome.write_text("")
+    chrome.chmod(0o755)
+
+    assert find_chromium({"PATH": str(tmp_path)}, known=()) == str(chrome)
 
 
 def test_chromium_named_by_a_variable(tmp_path: Path) -> None:
