@@ -135,13 +135,15 @@ class Report:
     screenshots: Path
     problems: list[str] = field(default_factory=list)
 
-    def fail(self, page: Page | None, what: str, problem: str) -> None:
+    def fail(
+        self, page: Page | None, what: str, problem: str, *, full_page: bool = True
+    ) -> None:
         if page is not None:
             self.screenshots.mkdir(parents=True, exist_ok=True)
             slug = re.sub(r"[^A-Za-z0-9]+", "-", what).strip("-")[:80]
             path = self.screenshots / f"{slug}.png"
             try:
-                page.screenshot(path=str(path), full_page=True)
+                page.screenshot(path=str(path), full_page=full_page)
                 problem += f"\n  screenshot: {display(path)}"
             except PlaywrightError as error:
                 problem += f"\n  (no screenshot: {error.message.splitlines()[0]})"
@@ -328,11 +330,13 @@ def check_copy_buttons(context: BrowserContext, site: Site, report: Report) -> i
             copied = page.evaluate("navigator.clipboard.readText()")
             clicked += 1
             if copied != expected:
+                page.locator(selector).scroll_into_view_if_needed()
                 report.fail(
                     page,
                     f"copy {name} {block['index']}",
                     f"{name}: the copy button of a {kind} copied {copied[:300]!r}, "
                     f"expected {expected[:300]!r}.",
+                    full_page=False,
                 )
     page.close()
     return clicked
