@@ -16,6 +16,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CHAPTERS = ROOT / "chapters"
 CONSTRAINTS = ROOT / "constraints.txt"
 HTML = ROOT / "build" / "html"
+JUNIT = ROOT / "build" / "junit"
 LINTED = [
     "cookbook",
     "tests",
@@ -23,6 +24,7 @@ LINTED = [
     "scripts",
     "docs/conf.py",
     "noxfile.py",
+    "conftest.py",
     "dev.py",
 ]
 
@@ -45,7 +47,7 @@ nox.options.sessions = [
     "chapters",
     "docs",
     "plain-nox",
-    "downloads",
+    "browser",  # includes what the downloads session checks
     "breakages",
 ]
 
@@ -75,8 +77,19 @@ def chapter_requirements(session: nox.Session, *numbers: str) -> list[str]:
 
 
 def verify(session: nox.Session, number: str) -> None:
+    """Replay a chapter through pytest and the root conftest.py: one test item
+    per step; posargs are pytest's (``--record``, ``--step N``, ``-k``,
+    ``--lf``, ``-x`` ...)."""
     session.install("-c", str(CONSTRAINTS), *chapter_requirements(session, number))
-    session.run("python", "-m", "cookbook", "verify", number, *session.posargs)
+    (folder,) = CHAPTERS.glob(f"{number}-*/")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        str(folder.relative_to(ROOT)),
+        f"--junitxml={JUNIT / f'chapter-{number}.xml'}",
+        *session.posargs,
+    )
 
 
 def _chapter_session(number: str) -> None:
@@ -149,6 +162,25 @@ def downloads(session: nox.Session) -> None:
     """Install each chapter's zip from the built site and run its tests."""
     session.install("-c", str(CONSTRAINTS), "uv")
     session.run("python", "-m", "cookbook.downloads", str(HTML), *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The built site in headless Chromium, as a reader uses it: every page and
+    link, copy buttons, search, a phone's width, the dark theme, and each
+    chapter's download installed and tested (what the downloads session does).
+
+    Needs Chromium: /usr/bin/chromium (Debian's chromium package), one on the
+    PATH or named by CHROMIUM=..., or Playwright's own.
+    """
+    install_group(session, "browser")
+    # As the docs session builds it: after it, a no-change build (about 1 s).
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", str(HTML)
+    )
+    # The checker's own tests first: it must catch a missing page or download.
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_browser.py")
+    session.run("python", "-m", "cookbook.browser", str(HTML), *session.posargs)
 
 
 @nox.session

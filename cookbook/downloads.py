@@ -110,9 +110,18 @@ def check_page(
 def install_and_test(chapter: Chapter, site: Path) -> list[str]:
     """Unzip the chapter's download, install it in a new venv, run pytest."""
     zip_path = site / "downloads" / f"{archive.top_folder(chapter)}.zip"
+    return install_zip_and_test(zip_path, chapter)
+
+
+def install_zip_and_test(zip_path: Path, chapter: Chapter) -> list[str]:
+    """Unzip a chapter's zip, install it in a new venv, run pytest (the
+    browser check does it on the zip that its download link gave)."""
     uv = shutil.which("uv")
     if uv is None:
-        return ["uv is not installed: run this check through nox -s downloads."]
+        return [
+            "uv is not installed: run this check through nox -s downloads "
+            "(or nox -s browser)."
+        ]
     with tempfile.TemporaryDirectory(prefix="reader-") as folder:
         with zipfile.ZipFile(zip_path) as opened:
             opened.extractall(folder)

@@ -11,7 +11,8 @@ import shlex
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,17 @@ STEP_TIMEOUT_SECONDS = 600
 # Variables that change what a command prints. pytest, for one, stops
 # truncating its summary when CI is set, so a transcript recorded on a
 # laptop would not match on CI.
-UNSET_VARIABLES = ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS", "PYTHONPATH", "FORCE_COLOR")
+# The PYTEST_ ones are set by the pytest that replays a chapter (the root
+# conftest.py): the step's own pytest must not see them.
+UNSET_VARIABLES = (
+    "CI",
+    "BUILD_NUMBER",
+    "PYTEST_ADDOPTS",
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_VERSION",
+    "PYTHONPATH",
+    "FORCE_COLOR",
+)
 FIXED_VARIABLES = {
     "COLUMNS": "80",
     "LINES": "24",
@@ -169,6 +180,30 @@ def _wrong_outcome(chapter: Chapter, run: StepRun) -> str:
     return f"{headline}\n--- output of this run ---\n{run.transcript.render()}"
 
 
+def step_workers(jobs: int | None, steps: int) -> int:
+    """How many steps run at once: ``jobs``, else one per CPU, never more
+    than there are steps."""
+    return max(1, min(jobs or os.cpu_count() or 1, steps or 1))
+
+
+def start_steps(
+    pool: Executor,
+    chapters: tuple[Chapter, ...],
+    chapter: Chapter,
+    steps: Sequence[Step],
+    states_dir: Path = STATES_DIR,
+) -> list["Future[StepRun]"]:
+    """Start running ``steps`` on ``pool``, each in its own folder and process.
+
+    The CLI waits for all of them; the pytest plugin (the root conftest.py)
+    starts the steps of every selected chapter at once and reports each one
+    as its own test item.
+    """
+    return [
+        pool.submit(run_step, chapters, chapter, step, states_dir) for step in steps
+    ]
+
+
 def verify_chapter(
     chapters: tuple[Chapter, ...],
     chapter: Chapter,
@@ -180,9 +215,7 @@ def verify_chapter(
 ) -> list[StepReport]:
     """Run and check every step with a command, up to ``last_step``."""
     steps = [step for step in chapter.steps[:last_step] if step.command is not None]
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(steps) or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        runs = list(
-            pool.map(lambda step: run_step(chapters, chapter, step, states_dir), steps)
-        )
+    with ThreadPoolExecutor(max_workers=step_workers(jobs, len(steps))) as pool:
+        futures = start_steps(pool, chapters, chapter, steps, states_dir)
+        runs = [future.result() for future in futures]
     return [check_step(chapter, run, record) for run in runs]

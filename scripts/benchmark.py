@@ -8,7 +8,10 @@ on the PATH). It prints, in seconds:
   and with ``-R``, which also skips the install step;
 * full docs build: ``nox -s docs`` with the HTML output removed first;
 * no-change docs build: ``nox -s docs`` again (median of 3), and the bare
-  ``sphinx-build`` inside the session's virtualenv, without nox's overhead.
+  ``sphinx-build`` inside the session's virtualenv, without nox's overhead;
+* with ``--every-chapter``: warm ``nox -s chapter-NN`` of every chapter
+  (median of 3, virtualenvs created first), against the writer's budget of
+  5 s, with the slowest step of each (from the session's JUnit report).
 
 The chapter is the newest one unless ``--chapter NN`` says otherwise
 (``nox -s benchmark -- --chapter 03``).
@@ -22,10 +25,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
 REPEATS = 3
+WARM_BUDGET_SECONDS = 5.0
 
 
 def last_chapter() -> str:
@@ -56,11 +61,63 @@ def median_of(command: Sequence[str]) -> float:
     return statistics.median(timed(command) for _ in range(REPEATS))
 
 
+def chapters() -> list[str]:
+    return sorted(
+        folder.name[:2]
+        for folder in (ROOT / "chapters").iterdir()
+        if folder.is_dir() and folder.name[:2].isdigit()
+    )
+
+
+def slowest_step(chapter: str) -> str:
+    """The slowest step of the last run, from its JUnit report."""
+    report = ROOT / "build" / "junit" / f"chapter-{chapter}.xml"
+    if not report.is_file():
+        return ""
+    steps = [
+        (
+            float(properties.get("seconds", 0)),
+            case.attrib["name"],
+        )
+        for case in ElementTree.parse(report).getroot().iter("testcase")
+        for properties in [
+            {p.attrib["name"]: p.attrib["value"] for p in case.iter("property")}
+        ]
+    ]
+    if not steps:
+        return ""
+    seconds, name = max(steps)
+    return f"slowest {name} {seconds:.2f} s"
+
+
+def every_chapter(nox: list[str]) -> None:
+    """Warm nox -s chapter-NN for every chapter, against the 5 s budget."""
+    rows = []
+    for chapter in chapters():
+        session = f"chapter-{chapter}"
+        timed([*nox, "-s", session])  # creates the virtualenv if needed
+        seconds = median_of([*nox, "-s", session])
+        verdict = "ok" if seconds <= WARM_BUDGET_SECONDS else "OVER 5 s"
+        rows.append((f"warm nox -s {session}", seconds, verdict, slowest_step(chapter)))
+    width = max(len(row[0]) for row in rows)
+    for label, seconds, verdict, slowest in rows:
+        print(f"{label:<{width}}  {seconds:6.2f} s  {verdict:<8}  {slowest}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chapter", default=last_chapter())
-    chapter = parser.parse_args().chapter
+    parser.add_argument(
+        "--every-chapter",
+        action="store_true",
+        help="time a warm nox -s chapter-NN of every chapter instead",
+    )
+    arguments = parser.parse_args()
+    chapter = arguments.chapter
     nox = [shutil.which("nox") or "nox", "-f", str(ROOT / "noxfile.py")]
+    if arguments.every_chapter:
+        every_chapter(nox)
+        return
     session = f"chapter-{chapter}"
 
     shutil.rmtree(ROOT / ".nox" / session.replace("-", "_"), ignore_errors=True)

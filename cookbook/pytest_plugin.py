@@ -1,0 +1,276 @@
+"""Chapters as pytest tests: ``pytest chapters/04-service-handler``.
+
+The root ``conftest.py`` loads this plugin. A chapter folder is collected as
+its manifest, and the manifest as one test item per step that runs a
+command, named ``step-NN``. So pytest's own tools work on a chapter: ``-k``
+picks steps, ``--lf`` reruns the ones that failed, ``-x`` stops at the first,
+``--junitxml`` writes a report for CI, and a drifted transcript shows as a
+unified diff in the failure report.
+
+The step runner's guarantees are kept: every selected step is started as soon
+as the first one is about to run, each in its own folder under
+``build/states/`` and its own process, through the runner's thread pool; each
+item then waits for its own step and checks it.
+
+Options (also after ``--`` in ``nox -s chapter-NN``): ``--record`` re-records
+the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs N
+steps at once (default: one per CPU).
+
+The chapters' own projects never load this: a step's pytest runs in its
+folder under ``build/states/``, whose ``pyproject.toml`` stops pytest's search
+for ``conftest.py`` files there.
+"""
+
+import itertools
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cookbook.errors import CookbookError
+from cookbook.manifest import CHAPTER_FOLDER, MANIFEST, Chapter, Step, load_chapters
+from cookbook.runner import StepRun, check_step, start_steps, step_workers
+
+
+class StepProblem(Exception):
+    """A step whose outcome or output is not what the chapter says."""
+
+
+class ChapterFolder(pytest.Directory):
+    """``chapters/NN-slug/``: only its manifest is collected, never snippets."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        return [Manifest.from_parent(self, path=self.path / MANIFEST)]
+
+
+class Manifest(pytest.File):
+    """``chapter.toml``: one item per step that runs a command."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        folder = self.path.parent.resolve()
+        chapters = _book(self.config, folder.parent)
+        found = [c for c in chapters if c.folder.resolve() == folder]
+        if not found:
+            raise CookbookError(self.path, "not a chapter of the book beside it.")
+        (chapter,) = found
+        lines = _step_lines(self.path)
+        return [
+            StepItem.from_parent(
+                self,
+                name=f"step-{step.number:02d}",
+                chapters=chapters,
+                chapter=chapter,
+                step=step,
+                line=lines[step.number - 1] if step.number <= len(lines) else None,
+            )
+            for step in chapter.steps
+            if step.command is not None
+        ]
+
+    def repr_failure(  # type: ignore[override]  # as pytest.Collector does
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str:
+        if isinstance(excinfo.value, CookbookError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class StepItem(pytest.Item):
+    """One step of a chapter: its outcome, then its transcript, checked."""
+
+    def __init__(
+        self,
+        *,
+        chapters: tuple[Chapter, ...],
+        chapter: Chapter,
+        step: Step,
+        line: int | None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.chapters = chapters
+        self.chapter = chapter
+        self.step = step
+        self.line = line
+        self.user_properties.append(("command", step.command))
+        self.user_properties.append(("expect", step.expect))
+
+    def runtest(self) -> None:
+        run = _scheduler(self).result(self)
+        record = bool(self.config.getoption("record"))
+        report = check_step(self.chapter, run, record)
+        self.user_properties.append(("outcome", run.outcome))
+        self.user_properties.append(("seconds", f"{run.seconds:.2f}"))
+        if record and not report.problems:
+            self.user_properties.append(("recorded", "yes"))
+        if report.problems:
+            raise StepProblem("\n\n".join(report.problems))
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        if isinstance(excinfo.value, StepProblem | CookbookError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.line, f"{self.name}: {self.step.command}"
+
+
+class StepScheduler:
+    """Runs the selected steps in parallel, started all at once."""
+
+    def __init__(self, items: list[StepItem], jobs: int | None) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=step_workers(jobs, len(items)))
+        self.futures: dict[str, Future[StepRun]] = {}
+        self.runs: list[tuple[StepItem, StepRun]] = []
+        for chapter, group in itertools.groupby(items, key=lambda item: item.chapter):
+            chapter_items = list(group)
+            futures = start_steps(
+                self.pool,
+                chapter_items[0].chapters,
+                chapter,
+                [item.step for item in chapter_items],
+                _states_dir(chapter),
+            )
+            for item, future in zip(chapter_items, futures, strict=True):
+                self.futures[item.nodeid] = future
+
+    def result(self, item: StepItem) -> StepRun:
+        future = self.futures.get(item.nodeid)
+        if future is None:  # not among the items selected at the start
+            (future,) = start_steps(
+                self.pool, item.chapters, item.chapter, [item.step], _states_dir(item)
+            )
+        run = future.result()
+        self.runs.append((item, run))
+        return run
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+_BOOK = pytest.StashKey[dict[Path, tuple[Chapter, ...]]]()
+_SCHEDULER = pytest.StashKey[StepScheduler]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cookbook", "executable chapters (chapters/NN-slug)")
+    group.addoption(
+        "--record",
+        action="store_true",
+        help="re-record the transcripts of the steps that run",
+    )
+    group.addoption(
+        "--step", type=int, metavar="N", help="verify a chapter up to step N only"
+    )
+    group.addoption(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="steps run at once (default: one per CPU)",
+    )
+
+
+def pytest_collect_directory(
+    path: Path, parent: pytest.Collector
+) -> pytest.Collector | None:
+    if CHAPTER_FOLDER.match(path.name) and (path / MANIFEST).is_file():
+        return ChapterFolder.from_parent(parent, path=path)
+    return None
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """``--step N``: the steps after step N are deselected."""
+    last = config.getoption("step")
+    if last is None:
+        return
+    later = [i for i in items if isinstance(i, StepItem) and i.step.number > last]
+    if later:
+        config.hook.pytest_deselected(items=later)
+        items[:] = [item for item in items if item not in later]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if isinstance(item, StepItem):
+        _scheduler(item)
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, str] | None:
+    if report.when == "call" and ("recorded", "yes") in report.user_properties:
+        return "recorded", "R", "RECORDED"
+    return None
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """The steps as the CLI listed them: command, outcome, time."""
+    scheduler = config.stash.get(_SCHEDULER, None)
+    if scheduler is None or not scheduler.runs:
+        return
+    terminalreporter.write_sep("-", "chapter steps")
+    width = max(len(run.transcript.command) for _, run in scheduler.runs)
+    for item, run in sorted(scheduler.runs, key=lambda pair: pair[0].nodeid):
+        terminalreporter.write_line(
+            f"chapter {item.chapter.label} step {run.step.number:2d}  "
+            f"{run.transcript.command:<{width}}  expected {run.step.expect}, "
+            f"got {run.outcome}  {run.seconds:5.2f} s"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    scheduler = session.config.stash.get(_SCHEDULER, None)
+    if scheduler is not None:
+        scheduler.close()
+
+
+def _book(config: pytest.Config, chapters_dir: Path) -> tuple[Chapter, ...]:
+    """Every chapter of ``chapters_dir``, loaded and checked once a session:
+    a chapter's state depends on all the chapters before it."""
+    books = config.stash.setdefault(_BOOK, {})
+    if chapters_dir not in books:
+        books[chapters_dir] = load_chapters(chapters_dir)
+    return books[chapters_dir]
+
+
+def _scheduler(item: StepItem) -> StepScheduler:
+    """The scheduler, created at the first step that runs: it starts every
+    step selected in the session at once."""
+    scheduler = item.config.stash.get(_SCHEDULER, None)
+    if scheduler is None:
+        items = [i for i in item.session.items if isinstance(i, StepItem)]
+        scheduler = StepScheduler(items, item.config.getoption("jobs"))
+        item.config.stash[_SCHEDULER] = scheduler
+    return scheduler
+
+
+def _states_dir(chapter_or_item: Chapter | StepItem) -> Path:
+    """``build/states`` beside the book's ``chapters/`` folder."""
+    chapter = (
+        chapter_or_item.chapter
+        if isinstance(chapter_or_item, StepItem)
+        else chapter_or_item
+    )
+    return chapter.folder.parent.parent / "build" / "states"
+
+
+def _step_lines(manifest: Path) -> list[int]:
+    """The 0-based line of each ``[[step]]`` header, for reports."""
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [
+        number
+        for number, line in enumerate(text.splitlines())
+        if re.match(r"^\s*\[\[step\]\]", line)
+    ]
