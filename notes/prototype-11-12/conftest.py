@@ -12,10 +12,10 @@ from celery import Celery
 from celery.signals import after_task_publish
 from lastuuid import uuid7
 from messagebus import AsyncMessageBus
-from sqlalchemy import create_engine as create_sync_engine, delete, event
+from sqlalchemy import create_engine as create_sync_engine, delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from processes import Started, start_redis, start_worker, stop
+from processes import Started, spawn_worker, start_redis, stop, stop_all, wait_ready
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -145,16 +145,20 @@ def workers(
     }
     started: dict[str, Started] = {}
     try:
+        began = time.perf_counter()
+        ready_files = {}
+        for queue in QUEUES:  # start them all, then wait for them all
+            started[queue], ready_files[queue] = spawn_worker(
+                "consumers", queue, queue, directory, env
+            )
         for queue in QUEUES:
-            began = time.perf_counter()
-            started[queue] = start_worker("consumers", queue, queue, directory, env)
-            TIMINGS[f"worker {queue}: start to worker_ready"] = time.perf_counter() - began
+            wait_ready(started[queue], ready_files[queue])
+        TIMINGS[f"{len(QUEUES)} workers: start to worker_ready"] = time.perf_counter() - began
         yield started
     finally:
-        for queue, worker in started.items():
-            began = time.perf_counter()
-            how = stop(worker)
-            TIMINGS[f"worker {queue}: stop ({how})"] = time.perf_counter() - began
+        began = time.perf_counter()
+        stop_all(list(started.values()))
+        TIMINGS[f"{len(QUEUES)} workers: stop"] = time.perf_counter() - began
 
 
 @pytest.fixture

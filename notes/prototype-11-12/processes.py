@@ -123,18 +123,13 @@ def start_redis(executable: str, directory: Path, timeout: float = 10.0) -> tupl
     raise RuntimeError("no free port for redis-server after 3 attempts")
 
 
-def start_worker(
-    module: str,
-    queue: str,
-    name: str,
-    directory: Path,
-    env: Mapping[str, str],
-    timeout: float = 20.0,
-) -> Started:
-    """A Celery worker in its own process; returns once it says it is ready.
+def spawn_worker(
+    module: str, queue: str, name: str, directory: Path, env: Mapping[str, str]
+) -> tuple[Started, Path]:
+    """A Celery worker in its own process, and the file it writes when ready.
 
     The worker module writes the file named by ``READY_FILE`` from its
-    ``worker_ready`` signal, after its consumer has started.
+    ``worker_ready`` signal, once its consumer is started.
     """
     ready_file = directory / f"{name}.ready"
     ready_file.unlink(missing_ok=True)
@@ -149,14 +144,38 @@ def start_worker(
         f"worker {name}",
         env={**env, "READY_FILE": str(ready_file)},
     )
+    return started, ready_file
 
+
+def wait_ready(started: Started, ready_file: Path, timeout: float = 20.0) -> None:
     def ready() -> None:
-        started.assert_alive()
-        assert ready_file.exists(), f"worker {name} is not ready yet"
+        started.assert_alive()  # a worker that crashed fails at once, with its log
+        assert ready_file.exists(), f"{started.name} is not ready yet"
 
-    try:
-        probe(ready, timeout, interval=0.02)
-    except BaseException:
-        stop(started)
-        raise
-    return started
+    probe(ready, timeout, interval=0.02)
+
+
+def stop_all(processes: list[Started], deadline: float = 10.0) -> None:
+    """Stop several processes at once: SIGTERM all, then wait, then SIGKILL.
+
+    A Celery worker on Redis takes about a second to stop (its BRPOP waits
+    up to one second), so stopping workers one after the other adds up.
+    """
+    for started in processes:
+        try:
+            os.killpg(started.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    end = time.monotonic() + deadline
+    for started in processes:
+        try:
+            started.process.wait(max(0.0, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for started in processes:
+        if started.process.poll() is None:
+            try:
+                os.killpg(started.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            started.process.wait()
