@@ -33,13 +33,16 @@ ROUTES = {
     ]
 }
 TIMINGS: dict[str, float] = {}
+COUNTS: dict[str, str] = {}
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TIMINGS:
+    if TIMINGS or COUNTS:
         terminalreporter.section("measured")
         for what, seconds in TIMINGS.items():
             terminalreporter.write_line(f"{what}: {seconds * 1000:.0f} ms")
+        for what, count in COUNTS.items():
+            terminalreporter.write_line(f"{what}: {count}")
 
 
 # ---------------------------------------------------------------- Redis
