@@ -187,6 +187,7 @@ def workers(
     env = {
         "BROKER_URL": redis_url,
         "DATABASE_URL": database_urls[1],
+        "NOTIFICATION_DELAY": os.environ.get("NOTIFICATION_DELAY", "0"),
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
     started: dict[str, Started] = {}

@@ -14,6 +14,7 @@ tests read: that is how a test sees an effect in another process.
 
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ def _say_ready(**_: Any) -> None:
 
 @app.task(name="notifications.book_registered")
 def notify_members(message: dict[str, Any]) -> None:
+    # Sending an e-mail takes time: NOTIFICATION_DELAY seconds stand for it.
+    time.sleep(float(os.environ.get("NOTIFICATION_DELAY", "0")))
     effects.rpush("effects:notifications", json.dumps(message))
 
 
