@@ -177,3 +177,29 @@ def test_part_of_a_file_between_markers(recorded: SampleBook) -> None:
     assert "Hello" not in block
     assert "shout" in block
     assert block.count('<span class="hll">') == 2  # shout's lines, not the blank ones
+
+
+def add_before_the_greet_snippet(book: SampleBook, text: str) -> None:
+    directive = ".. snippet:: 02_greet_01.py"
+    book.replace("02-second/index.rst", directive, f"{text}\n\n{directive}")
+
+
+def test_a_diagram_is_drawn_as_svg_in_the_page(recorded: SampleBook) -> None:
+    add_before_the_greet_snippet(
+        recorded, ".. diagram:: The club and its broker\n\n   club --> broker"
+    )
+
+    page = build(recorded).page("02-second")
+
+    [figure] = re.findall(r'<figure class="diagram".*?</figure>', page, re.DOTALL)
+    assert "<svg" in figure
+    assert "broker" in figure
+    assert "<figcaption>The club and its broker</figcaption>" in figure
+
+
+def test_a_diagram_without_a_drawing(recorded: SampleBook) -> None:
+    add_before_the_greet_snippet(recorded, ".. diagram:: Empty")
+
+    output = page_fails_to_build(recorded)
+
+    assert "draw the diagram in the directive's content" in output

@@ -1,7 +1,8 @@
 """Sphinx extension: the directives of executable chapter pages.
 
-``snippet`` shows a snippet file, ``transcript`` a recorded run, and
-``chapter-end`` the chapter's download and file changes. The extension also
+``snippet`` shows a snippet file, ``transcript`` a recorded run,
+``diagram`` an ASCII drawing as SVG, and ``chapter-end`` the chapter's
+download and file changes. The extension also
 checks that every snippet and transcript of a chapter appears on its page.
 """
 
@@ -14,6 +15,7 @@ from sphinx.application import Sphinx
 from cookbook.paths import CHAPTERS_DIR
 from cookbook.sphinxext import context, tracking
 from cookbook.sphinxext.chapter_end import ChapterEndDirective, write_downloads
+from cookbook.sphinxext.diagram import DiagramDirective
 from cookbook.sphinxext.snippet import SnippetDirective
 from cookbook.sphinxext.transcript import TranscriptDirective
 
@@ -35,6 +37,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("transcript", TranscriptDirective)
     app.add_directive("chapter-end", ChapterEndDirective)
+    app.add_directive("diagram", DiagramDirective)
     app.connect("builder-inited", context.load_into)
     app.connect("env-purge-doc", tracking.purge_doc)
     app.connect("env-merge-info", tracking.merge_info)

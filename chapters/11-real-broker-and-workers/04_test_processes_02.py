@@ -1,0 +1,46 @@
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from probing import probe
+from processes import spawn, start_worker, stop_all, wait_until_ready
+
+IGNORES_SIGTERM = """
+import signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ignoring SIGTERM", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_missing_program_is_named(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="no program at /nowhere/redis-server"):
+        spawn("redis-server", ["/nowhere/redis-server"], tmp_path / "log")
+
+
+def test_a_process_that_will_not_stop_is_killed(tmp_path: Path) -> None:
+    stubborn = spawn(
+        "stubborn", [sys.executable, "-c", IGNORES_SIGTERM], tmp_path / "log"
+    )
+
+    def ignoring() -> None:
+        assert "ignoring SIGTERM" in stubborn.log.read_text()
+
+    probe(ignoring, timeout=10)
+
+    stop_all([stubborn], deadline=0.1)
+
+    assert stubborn.popen.returncode == -signal.SIGKILL
+
+
+def test_a_worker_that_cannot_start_fails_at_once_with_its_log(
+    tmp_path: Path,
+) -> None:
+    worker, ready_file = start_worker("no_such_module", "nowhere", tmp_path, {})
+    try:
+        with pytest.raises(RuntimeError, match="no_such_module"):
+            wait_until_ready(worker, ready_file, timeout=30)
+    finally:
+        stop_all([worker])
