@@ -61,17 +61,18 @@ def spawn(
     return Process(name, popen, log)
 
 
-def stop_all(processes: list[Process], deadline: float = 10.0) -> None:
+def stop_all(processes: list[Process], timeout: float = 10.0) -> None:
     """Ask every process group to stop (SIGTERM), then kill what is left.
 
-    All are asked at once: a Celery worker on Redis takes about a second to
-    stop, and one after the other that would add up.
+    All are asked at once: a Celery worker only notices between two waits
+    for the broker (up to its polling interval, one second by default), and
+    one after the other that would add up. A group whose first process has
+    exited may still hold processes it started: it is signalled too.
     """
-    running = [process for process in processes if process.popen.poll() is None]
-    for process in running:
+    for process in processes:
         _signal_group(process, signal.SIGTERM)
-    end = time.monotonic() + deadline
-    for process in running:
+    end = time.monotonic() + timeout
+    for process in processes:
         try:
             process.popen.wait(max(0.0, end - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -117,17 +118,23 @@ def start_redis(
             if "Address already in use" not in str(error):
                 raise
             continue
+        except BaseException:
+            stop_all([server])  # started, but not handed over: stop it here
+            raise
         return server, url
     raise RuntimeError("redis-server found no free port in 3 tries")
 
 
 def _answers(server: Process, url: str) -> None:
+    """Our server answers on ``url``: not yet, or another one that took the port."""
     server.assert_alive()
     with redis.Redis.from_url(url, socket_connect_timeout=0.5) as client:
         try:
-            client.ping()
+            info = client.info("server")
         except redis.ConnectionError as error:
             raise AssertionError(f"{url} does not answer yet: {error}") from None
+    if info["process_id"] != server.popen.pid:
+        raise RuntimeError(f"another Redis answers on {url}: Address already in use")
 
 
 def start_worker(

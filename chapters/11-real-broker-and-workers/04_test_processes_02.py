@@ -30,7 +30,7 @@ def test_a_process_that_will_not_stop_is_killed(tmp_path: Path) -> None:
 
     probe(ignoring, timeout=10)
 
-    stop_all([stubborn], deadline=0.1)
+    stop_all([stubborn], timeout=0.1)
 
     assert stubborn.popen.returncode == -signal.SIGKILL
 

@@ -1,4 +1,3 @@
-import signal
 from collections.abc import AsyncIterator
 
 import pytest
@@ -24,22 +23,13 @@ from fakes import (
     MessageLog,
 )
 
-pytest_plugins = ["celery.contrib.pytest", "catalogue", "session_worker", "real_broker"]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Stop on SIGTERM as on Ctrl-C: with every fixture's teardown.
-
-    A CI job that times out, or a ``kill``, sends SIGTERM, and Python's
-    default is to die at once, leaving the servers and workers that the
-    fixtures started running. Ctrl-C raises ``KeyboardInterrupt``, and
-    pytest tears everything down before it exits.
-    """
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"stopped by signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupt)
+pytest_plugins = [
+    "celery.contrib.pytest",
+    "catalogue",
+    "session_worker",
+    "real_broker",
+    "sigterm",
+]
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ app.conf.update(
     # tenth of a second makes it stop ten times sooner, for a few more calls.
     broker_transport_options={"polling_interval": 0.1},
 )
-effects = redis.Redis.from_url(app.conf.broker_url)
+effects_client = redis.Redis.from_url(app.conf.broker_url)
 
 
 @worker_ready.connect
@@ -45,9 +45,9 @@ def announce_ready(**_: object) -> None:
 @app.task(name="notifications.book_registered")
 def notify_members(message: dict[str, Any]) -> None:
     time.sleep(SENDING_AN_EMAIL)
-    effects.rpush("effects:notifications", json.dumps(message))
+    effects_client.rpush("effects:notifications", json.dumps(message))
 
 
 @app.task(name="catalogue.book_registered")
 def index_book(message: dict[str, Any]) -> None:
-    effects.rpush("effects:catalogue", json.dumps(message))
+    effects_client.rpush("effects:catalogue", json.dumps(message))

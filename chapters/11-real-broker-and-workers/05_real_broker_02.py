@@ -1,7 +1,9 @@
 """A real Redis, and Celery workers in processes of their own, for a session.
 
 Set ``CLUB_TEST_REDIS_URL`` to use a Redis of your own instead of starting
-one: the tests then delete only the keys they use.
+one. Give the tests a database of their own, such as ``/15``, used by no
+other session: they delete the keys ``notifications``, ``catalogue`` and
+``effects:*`` before each test, and Celery leaves ``_kombu.*`` keys behind.
 """
 
 import json
@@ -88,7 +90,9 @@ def workers(
     env = {
         "BROKER_URL": redis_url,
         # pytest's pythonpath setting is not passed on to other processes.
-        "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent / "src")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(TESTS), str(TESTS.parent / "src"), os.environ.get("PYTHONPATH", "")]
+        ),
     }
     started: list[tuple[Process, Path]] = []
     try:
@@ -127,9 +131,10 @@ def published() -> Iterator[list[tuple[str, str]]]:
     """The tasks that reached the broker during the test: (task, queue).
 
     Celery sends ``after_task_publish`` once the broker has the message. A
-    signal holds a weak reference to its receivers by default, and this one
-    is a local function, gone when the fixture function returns: it is
-    connected with ``weak=False``, and disconnected at the end.
+    signal holds only a weak reference to its receivers by default: a local
+    function that nothing else refers to, such as one connected by a fixture
+    that returns instead of yielding, is collected and never called.
+    ``weak=False`` keeps it, until it is disconnected at the end.
     """
     sent: list[tuple[str, str]] = []
 

@@ -16,7 +16,8 @@ DELIVERY_TIMEOUT = 5.0
 """Seconds a consumer may take: it needs milliseconds, unless it is broken."""
 
 QUIET_INTERVAL = 0.3
-"""Seconds to watch for an effect that must not happen: ten round trips."""
+"""Seconds to watch for an effect that must not happen: six times what the
+slowest consumer takes, 50 ms, when the effect does happen."""
 
 
 @pytest.fixture
