@@ -1,0 +1,42 @@
+"""Registering a book, as a request to the club does it."""
+
+import asyncio
+
+from messagebus import AsyncMessageBus
+
+from reading_club.adapters.celery_transport import CeleryClient, Consumer
+from reading_club.domain.errors import BookRepositoryError
+from reading_club.domain.messages import RegisterBook
+from reading_club.domain.model import Book
+from reading_club.domain.result import Ok, Result
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+INDEX_BOOK = Consumer(task="catalogue.index_book", queue="catalogue")
+"""The club's own search catalogue: it indexes a book, read by its id."""
+
+
+async def register_and_index(
+    command: RegisterBook,
+    *,
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    uow: AbstractUnitOfWork,
+    celery: CeleryClient,
+) -> Result[Book, BookRepositoryError]:
+    """Register the book, and have the catalogue index it."""
+    async with uow as transaction:
+        result: Result[Book, BookRepositoryError] = await bus.handle(
+            command, transaction
+        )
+        if isinstance(result, Ok):
+            await _index(celery, result.value)
+        await transaction.commit()
+    return result
+
+
+async def _index(celery: CeleryClient, book: Book) -> None:
+    await asyncio.to_thread(
+        celery.send_task,
+        INDEX_BOOK.task,
+        kwargs={"book_id": str(book.id)},
+        queue=INDEX_BOOK.queue,
+    )
