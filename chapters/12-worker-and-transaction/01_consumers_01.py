@@ -11,6 +11,7 @@ says which Redis to use (``BROKER_URL``), which database
 once the worker is ready (``READY_FILE``).
 """
 
+import functools
 import json
 import os
 import time
@@ -41,15 +42,12 @@ app.conf.update(
     broker_transport_options={"polling_interval": 0.1},
 )
 effects_client = redis.Redis.from_url(app.conf.broker_url)
-_engines: dict[str, Engine] = {}
 
 
+@functools.cache
 def club_database() -> Engine:
     """The club's database, opened by the first task that needs it."""
-    url = os.environ["DATABASE_URL"]
-    if url not in _engines:
-        _engines[url] = create_engine(url)
-    return _engines[url]
+    return create_engine(os.environ["DATABASE_URL"])
 
 
 @worker_ready.connect

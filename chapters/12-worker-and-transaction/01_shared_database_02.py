@@ -23,8 +23,13 @@ def database_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     path = tmp_path_factory.mktemp("club") / "club.sqlite"
     engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    # SQLite refuses to change the mode inside a transaction; Python's sqlite3
+    # begins none before a PRAGMA. The answer is the mode now in force.
+    with engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    if mode != "wal":
+        raise RuntimeError(f"{path} stayed in journal mode {mode!r}, not WAL")
     with engine.begin() as connection:
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         tables.metadata.create_all(connection)
     engine.dispose()
     return path

@@ -24,6 +24,8 @@ async def register_and_index(
 ) -> Result[Book, BookRepositoryError]:
     """Register the book, and have the catalogue index it."""
     async with uow as transaction:
+        # The bus returns what register_book returns; its type is not seen
+        # through messagebus's decorator, so it is written here.
         result: Result[Book, BookRepositoryError] = await bus.handle(
             command, transaction
         )

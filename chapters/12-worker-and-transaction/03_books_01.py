@@ -27,9 +27,13 @@ async def register_and_index(
     If the process dies between the commit and the sending, the book is
     registered but never indexed: sending after the commit trades the race
     for a lost task, which the transactional outbox of the next chapter
-    removes.
+    removes. If the broker is down, its error reaches the caller although
+    the book is registered; sending the same command again is safe, since a
+    retried registration succeeds and sends the task once more.
     """
     async with uow as transaction:
+        # The bus returns what register_book returns; its type is not seen
+        # through messagebus's decorator, so it is written here.
         result: Result[Book, BookRepositoryError] = await bus.handle(
             command, transaction
         )
