@@ -39,8 +39,10 @@ app.conf.update(
         "polling_interval": 0.1,
         # An unacknowledged message goes back to its queue after this long...
         "visibility_timeout": float(os.environ.get("VISIBILITY_TIMEOUT", "3600")),
-        # ...once the sweep looks, every this many seconds (kombu default 100 s... see notes).
-        "unacked_restore_interval": float(os.environ.get("UNACKED_RESTORE_INTERVAL", "100")),
+        # ...once a sweep looks: kombu 5.7 sweeps every interval x throttle
+        # seconds (10 x 10 = 100 s by default).
+        "unacked_restore_interval": float(os.environ.get("UNACKED_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": int(os.environ.get("UNACKED_RESTORE_THROTTLE", "10")),
     },
 )
 

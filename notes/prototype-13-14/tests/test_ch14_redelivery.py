@@ -93,6 +93,7 @@ def env_for(redis_url: str, loyalty_url: str, hold_dir: Path, hold_at: str, vt: 
             "HOLD_AT": hold_at,
             "VISIBILITY_TIMEOUT": str(vt),
             "UNACKED_RESTORE_INTERVAL": "0.2",
+            "UNACKED_RESTORE_THROTTLE": os.environ.get("UNACKED_RESTORE_THROTTLE", "10"),
         }
     )
 
@@ -125,7 +126,7 @@ def test_a_worker_killed_mid_task_gets_the_message_delivered_again(
         probe_never(lambda: _assert_at_most(loyalty, sent["id"], 2), 0.3)
         effects = points(loyalty, sent["id"])
         MEASURED.append(
-            f"ch14 {task}: killed mid-task; second worker ready {started:.2f} s after the kill, "
+            f"ch14 {task} (throttle {env['UNACKED_RESTORE_THROTTLE']}): killed mid-task; second worker ready {started:.2f} s after the kill, "
             f"message delivered again {redelivered:.2f} s after the kill; effects: {effects}; "
             f"duplicates recognised: {len(deliveries(redis_client, 'duplicates:loyalty'))}"
         )
