@@ -6,7 +6,7 @@ from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
-from real_broker import Effects
+from effects import Effects
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
+from effects import Effects
 from probing import probe, probe_never
-from real_broker import Effects
 
 DELIVERY_TIMEOUT = 5.0
 """Seconds a consumer may take: it needs milliseconds, unless it is broken."""

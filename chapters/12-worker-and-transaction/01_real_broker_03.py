@@ -7,7 +7,6 @@ other session: they delete the keys ``notifications``, ``catalogue``,
 ``_kombu.*`` keys behind.
 """
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,9 @@ from celery.signals import after_task_publish
 
 from reading_club.adapters.celery_transport import CeleryTransport, Consumer
 
-from processes import Process, start_redis, start_worker, stop_all, wait_until_ready
+from effects import Effects
+from processes import Process, stop_all
+from servers import start_redis, start_worker, wait_until_ready
 
 NOTIFICATIONS = Consumer(task="notifications.book_registered", queue="notifications")
 CATALOGUE = Consumer(task="catalogue.book_registered", queue="catalogue")
@@ -29,53 +30,6 @@ ROUTES = {"book_registered_v1": [NOTIFICATIONS, CATALOGUE]}
 """Who receives what: each consumer has its own queue, and its own worker."""
 
 TESTS = Path(__file__).parent
-
-
-class Effects:
-    """What the consumers did, as they recorded it in Redis."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-
-    def book_ids(self, queue: str) -> list[str]:
-        """The ids of the books whose messages the consumer of ``queue`` received."""
-        received: list[bytes | str] = self.client.lrange(f"effects:{queue}", 0, -1)
-        messages = [json.loads(item) for item in received]
-        return [json.loads(message["payload"])["id"] for message in messages]
-
-    def assert_received(self, queue: str, book_id: object) -> None:
-        ids = self.book_ids(queue)
-        assert str(book_id) in ids, f"{queue} has received {ids}, not {book_id}"
-
-    def assert_not_received(self, book_id: object) -> None:
-        for queue in (NOTIFICATIONS.queue, CATALOGUE.queue):
-            ids = self.book_ids(queue)
-            assert str(book_id) not in ids, f"{queue} has received {book_id}"
-
-    def lookups(self, book_id: object) -> list[dict[str, Any]]:
-        """What the catalogue found each time it looked ``book_id`` up."""
-        recorded: list[bytes | str] = self.client.lrange("lookups:catalogue", 0, -1)
-        lookups = [json.loads(item) for item in recorded]
-        return [lookup for lookup in lookups if lookup["id"] == str(book_id)]
-
-    def assert_looked_up(self, book_id: object) -> dict[str, Any]:
-        lookups = self.lookups(book_id)
-        assert len(lookups) == 1, f"the catalogue looked {book_id} up: {lookups}"
-        return lookups[0]
-
-    def assert_not_looked_up(self, book_id: object) -> None:
-        lookups = self.lookups(book_id)
-        assert lookups == [], f"the catalogue looked up {book_id}: {lookups}"
-
-    def clear(self) -> None:
-        """Empty the consumers' queues and effects.
-
-        A message that a worker has already taken is beyond reach: its effect
-        may still land during the next test. Tests look for their own ids.
-        """
-        queues = [NOTIFICATIONS.queue, CATALOGUE.queue]
-        effects = [f"effects:{queue}" for queue in queues]
-        self.client.delete(*queues, *effects, "lookups:catalogue")
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +87,7 @@ def club_celery(redis_url: str) -> Iterator[Celery]:
 
 @pytest.fixture
 def effects(redis_client: redis.Redis, workers: list[Process]) -> Effects:
-    effects = Effects(redis_client)
+    effects = Effects(redis_client, [NOTIFICATIONS.queue, CATALOGUE.queue])
     effects.clear()
     return effects
 

@@ -13,8 +13,8 @@ from reading_club.domain.result import Ok
 from reading_club.entrypoints.books import INDEX_BOOK, register_and_index
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
+from effects import Effects
 from probing import probe, probe_never
-from real_broker import Effects
 
 HOLD = 0.5
 """Seconds the request keeps its transaction open before the commit, when

@@ -20,8 +20,8 @@ from reading_club.domain.model import Book
 from reading_club.entrypoints.books import register_and_index
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
+from effects import Effects
 from probing import probe
-from real_broker import Effects
 
 
 class SavepointUnitOfWork(AbstractUnitOfWork):

@@ -6,6 +6,7 @@ and the SVG is written into the page itself, so the diagram needs no script
 and no network when the page is read; the drawing stays the alt text.
 """
 
+import html
 from typing import ClassVar
 
 from docutils import nodes
@@ -25,18 +26,9 @@ class DiagramDirective(SphinxDirective):
         if not drawing.strip():
             raise self.error("draw the diagram in the directive's content.")
         svg = to_svg(drawing, include_backdrop=False)
-        caption = self.arguments[0]
-        html = (
-            f'<figure class="diagram" role="img" aria-label="{_escape(caption)}">'
-            f"{svg}<figcaption>{_escape(caption)}</figcaption></figure>"
+        caption = html.escape(self.arguments[0])
+        figure = (
+            f'<figure class="diagram" role="img" aria-label="{caption}">'
+            f"{svg}<figcaption>{caption}</figcaption></figure>"
         )
-        return [nodes.raw("", html, format="html")]
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-    )
+        return [nodes.raw("", figure, format="html")]

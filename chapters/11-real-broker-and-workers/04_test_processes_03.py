@@ -5,13 +5,15 @@ from pathlib import Path
 import pytest
 
 from probing import probe
-from processes import spawn, start_worker, stop_all, wait_until_ready
+from processes import spawn, stop_all
+from servers import start_worker, wait_until_ready
 
 IGNORES_SIGTERM = """
-import signal, sys, time
+import signal
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("ignoring SIGTERM", flush=True)
-time.sleep(60)
+while True:
+    signal.pause()
 """
 
 
