@@ -30,7 +30,8 @@ from reading_club.domain.model import BookId
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
 from probing import probe
-from processes import Process, _answers, free_port, spawn, start_worker, stop_all, wait_until_ready
+from processes import Process, spawn, stop_all
+from servers import _answers, free_port, start_worker, wait_until_ready
 
 pytest_plugins = ["sigterm"]
 

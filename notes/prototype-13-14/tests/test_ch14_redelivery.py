@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select
 import consumers14
 from conftest import MEASURED, RestartableRedis, worker_env
 from probing import probe, probe_never
-from processes import Process, start_worker, stop_all, wait_until_ready
+from processes import Process, stop_all
+from servers import start_worker, wait_until_ready
 
 NAIVE = "loyalty.book_registered"
 INBOX = "loyalty_inbox.book_registered"
