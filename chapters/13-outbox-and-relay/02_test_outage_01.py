@@ -1,0 +1,74 @@
+"""A broker outage, for real: Redis stops while the club registers books."""
+
+import asyncio
+from functools import partial
+
+import pytest
+from kombu.exceptions import OperationalError
+from messagebus import AsyncMessageBus
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club.domain.messages import RegisterBook
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+from catalogue import numbered_registration
+from effects import Effects
+from probing import probe
+from servers import RedisServer
+
+TITLES = ["Dune", "Emma", "Kindred", "Middlemarch", "Beloved", "Ulysses", "Solaris"]
+
+DELIVERY_TIMEOUT = 5.0
+
+AFTER_AN_OUTAGE = 15.0
+"""Seconds a worker may take to come back: it tries to reconnect to the
+broker after 2 s, then after 4 s, 6 s, and so on."""
+
+
+@pytest.fixture
+def uow(shared_engine: AsyncEngine, redis_transport: CeleryTransport) -> SqlUnitOfWork:
+    """Chapter 12's unit of work: it publishes each event after the commit."""
+    return SqlUnitOfWork(shared_engine, redis_transport)
+
+
+async def register(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    uow: AbstractUnitOfWork,
+    command: RegisterBook,
+) -> None:
+    async with uow as transaction:
+        await bus.handle(command, transaction)
+        await transaction.commit()
+
+
+async def test_no_event_is_lost_while_the_broker_is_down(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    uow: AbstractUnitOfWork,
+    broker: RedisServer,
+    effects: Effects,
+) -> None:
+    first, *meanwhile, last = [
+        numbered_registration(number, title) for number, title in enumerate(TITLES)
+    ]
+    await register(bus, uow, first)
+    arrived = partial(effects.assert_received, "catalogue", first.id)
+    await asyncio.to_thread(probe, arrived, DELIVERY_TIMEOUT)
+
+    failures: list[str] = []
+    broker.stop()
+    for command in meanwhile:
+        try:
+            await register(bus, uow, command)
+        except OperationalError as error:
+            failures.append(f"{command.title}: {error}")
+    broker.start()
+    await register(bus, uow, last)
+
+    # Messages arrive in the order they were sent: once the last one is
+    # there, any earlier one that was ever sent is there too.
+    arrived = partial(effects.assert_received, "catalogue", last.id)
+    await asyncio.to_thread(probe, arrived, AFTER_AN_OUTAGE)
+    assert effects.titles("catalogue") == TITLES
+    assert failures == []

