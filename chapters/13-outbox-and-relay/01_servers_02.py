@@ -122,4 +122,3 @@ def wait_until_ready(worker: Process, ready_file: Path, timeout: float = 30.0) -
         assert ready_file.exists(), f"{worker.name} is not ready after {timeout} s"
 
     probe(ready, timeout)
-

@@ -59,10 +59,12 @@ async def relay_forever(
 def celery_client(broker_url: str) -> Celery:
     """The relay's Celery: it sends tasks, and gives up at once when it cannot.
 
-    By default, a send to a broker that is down tries to reconnect for up to
-    4 s (``broker_connection_timeout``), then tries to publish three more
-    times, for 0.6 s. The relay has its own way to try again, and a safer
-    one: a message stays in the database until the broker has taken it.
+    With Celery's defaults, a send to a broker that is down fails after
+    three more tries, 0.6 s later; without those publish retries, Celery
+    tries to reconnect instead, for up to ``broker_connection_timeout``
+    (4 s), unless the transport's ``max_retries`` is 0. The relay has its
+    own way to try again, and a safer one: a message stays in the database
+    until the broker has taken it.
     """
     app = Celery("reading_club", broker=broker_url, set_as_current=False)
     app.conf.broker_transport_options = {"max_retries": 0}

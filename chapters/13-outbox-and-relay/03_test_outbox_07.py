@@ -77,7 +77,9 @@ async def test_the_relay_sends_the_oldest_first_a_batch_at_a_time(
 ) -> None:
     titles = ["Dune", "Emma", "Kindred", "Middlemarch", "Solaris"]
     for number, title in enumerate(titles):
-        await register_book(numbered_registration(number, title), bus=bus, uow=outbox_uow)
+        await register_book(
+            numbered_registration(number, title), bus=bus, uow=outbox_uow
+        )
 
     assert await relay_batch(engine, relay_transport, batch_size=3) == 3
     assert await relay_batch(engine, relay_transport, batch_size=3) == 2

@@ -63,14 +63,14 @@ async def test_a_relay_that_dies_before_its_commit_sends_twice(
     assert await relay_batch(shared_engine, CeleryTransport(club_celery, ROUTES)) == 1
 
     # At least once: the consumers must expect duplicates (chapter 14).
-    twice = partial(assert_received_times, effects, dune.id, 2)
+    twice = partial(assert_received_times, effects, dune, 2)
     await asyncio.to_thread(probe, twice, DELIVERY_TIMEOUT)
     await asyncio.to_thread(probe_never, twice, QUIET_INTERVAL)
 
 
-def assert_received_times(effects: Effects, book_id: object, expected: int) -> None:
-    times = effects.book_ids("catalogue").count(str(book_id))
-    assert times == expected, f"the catalogue received {book_id} {times} times"
+def assert_received_times(effects: Effects, book: Book, expected: int) -> None:
+    times = effects.book_ids("catalogue").count(str(book.id))
+    assert times == expected, f"the catalogue received {book.title} {times} times"
 
 
 async def test_a_message_that_commits_late_is_sent_all_the_same(
