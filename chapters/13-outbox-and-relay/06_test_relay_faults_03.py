@@ -78,7 +78,9 @@ async def test_a_message_that_commits_late_is_sent_all_the_same(
 ) -> None:
     client = FakeCeleryClient()
     transport = CeleryTransport(client, ROUTES)
-    slow = SqlUnitOfWork(postgres_engine, AsyncSinkholeEventstreamTransport())
+    slow: AbstractUnitOfWork = SqlUnitOfWork(
+        postgres_engine, AsyncSinkholeEventstreamTransport()
+    )
     quick = SqlUnitOfWork(postgres_engine, AsyncSinkholeEventstreamTransport())
 
     async with slow as transaction:
