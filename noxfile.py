@@ -197,7 +197,15 @@ def lint(session: nox.Session) -> None:
     install_group(session, "lint")
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
-    session.run("mypy", "--strict", "cookbook", "scripts", "dev.py")
+    # relay_throughput.py imports a chapter's project: the benchmark runs it
+    # with that chapter's Python, where its imports exist.
+    session.run(
+        "mypy",
+        "--strict",
+        "--exclude",
+        "scripts/relay_throughput.py",
+        *("cookbook", "scripts", "dev.py"),
+    )
     session.run("python", "-m", "cookbook", "check")
 
 

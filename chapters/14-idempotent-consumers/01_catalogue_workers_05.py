@@ -26,11 +26,12 @@ from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
 from reading_club.domain.messages import BookRegistered
 from reading_club.domain.model import Book
+from reading_club.entrypoints.relay import CATALOGUE
 
 from effects import Effects
 from holding import Hold
 from processes import Process, stop_all
-from real_broker import CATALOGUE, python_path
+from real_broker import python_path
 from servers import RedisServer, start_worker, wait_until_ready
 
 REDELIVERY = {
