@@ -11,11 +11,25 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from messagebus import AsyncSinkholeEventstreamTransport
 from sqlalchemy import Row, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql.tables import UNSENT, messages
+from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+
+
+def outbox_unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
+    """A request's unit of work, once a relay sends: it stores each message
+    in the transaction, and sends none of them.
+
+    messagebus still hands each published message to the transport as the
+    transaction ends; this one, its sinkhole, drops it. With a transport
+    that sends, each event would be sent twice, by the request and by the
+    relay, and a broker that is down would fail the request again.
+    """
+    return SqlUnitOfWork(engine, AsyncSinkholeEventstreamTransport())
 
 
 async def relay_batch(

@@ -29,6 +29,8 @@ IDLE = 0.05
 """Seconds to wait before looking again, once there was nothing to send."""
 RETRY = 0.5
 """Seconds to wait after a failure, such as a broker that is down."""
+BROKER_TIMEOUT = 2.0
+"""Seconds a broker may take to accept a connection, or to answer."""
 
 log = logging.getLogger("reading_club.relay")
 
@@ -56,18 +58,25 @@ async def relay_forever(
             await asyncio.wait_for(stop.wait(), pause)
 
 
-def celery_client(broker_url: str) -> Celery:
-    """The relay's Celery: it sends tasks, and gives up at once when it cannot.
+def celery_client(broker_url: str, timeout: float = BROKER_TIMEOUT) -> Celery:
+    """The relay's Celery: it sends tasks, and gives up soon when it cannot.
 
     With Celery's defaults, a send to a broker that is down fails after
     three more tries, 0.6 s later; without those publish retries, Celery
     tries to reconnect instead, for up to ``broker_connection_timeout``
-    (4 s), unless the transport's ``max_retries`` is 0. The relay has its
-    own way to try again, and a safer one: a message stays in the database
-    until the broker has taken it.
+    (4 s), unless the transport's ``max_retries`` is 0. A broker that takes
+    the connection and never answers would hold a send forever: kombu sets
+    no socket timeout by default. The relay holds its transaction, and on
+    SQLite the database's write lock, for as long as a send lasts; and it
+    has its own way to try again, a safer one: a message stays in the
+    database until the broker has taken it.
     """
     app = Celery("reading_club", broker=broker_url, set_as_current=False)
-    app.conf.broker_transport_options = {"max_retries": 0}
+    app.conf.broker_transport_options = {
+        "max_retries": 0,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+    }
     app.conf.task_publish_retry = False
     return app
 

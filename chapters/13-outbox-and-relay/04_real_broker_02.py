@@ -6,6 +6,7 @@ The tests start their own Redis, always: some of them stop it.
 
 import os
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.entrypoints.relay import CATALOGUE, NOTIFICATIONS, ROUTES
 
 from effects import Effects
+from probing import probe
 from processes import Process, stop_all
 from servers import RedisServer, start_relay, start_worker, wait_until_ready
 
@@ -90,9 +92,17 @@ def relay(redis_url: str, database_path: Path, tmp_path: Path) -> Iterator[Proce
     }
     relay = start_relay(tmp_path, env)
     try:
+        probe(partial(assert_relaying, relay), timeout=10)
         yield relay
     finally:
         stop_all([relay])
+    # SIGTERM lets the relay finish its batch, and exit normally.
+    assert relay.popen.returncode == 0, relay.log.read_text()
+
+
+def assert_relaying(relay: Process) -> None:
+    relay.assert_alive()
+    assert "relaying from the database" in relay.log.read_text()
 
 
 def python_path() -> Mapping[str, str]:

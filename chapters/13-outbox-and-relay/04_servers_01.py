@@ -47,7 +47,8 @@ class RedisServer:
         Another program may take a free port before the server does: then
         the server exits, and another port is tried.
         """
-        for port in [self.port] if self.port else [free_port() for _ in range(3)]:
+        for _ in range(1 if self.port else 3):
+            port = self.port or free_port()
             server = spawn("redis-server", self._args(port), self._log(port))
             url = f"redis://127.0.0.1:{port}/0"
             try:

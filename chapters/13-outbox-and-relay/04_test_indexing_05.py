@@ -1,10 +1,10 @@
 import asyncio
 from functools import partial
 
-from messagebus import AsyncMessageBus, AsyncSinkholeEventstreamTransport
+from messagebus import AsyncMessageBus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club.adapters.sql.outbox import outbox_unit_of_work
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Ok
@@ -28,7 +28,7 @@ async def test_the_catalogue_finds_every_book_it_hears_of(
 ) -> None:
     # The relay reads what is committed, and nothing else: the catalogue
     # cannot hear of a book before the book is in the database.
-    uow = SqlUnitOfWork(shared_engine, AsyncSinkholeEventstreamTransport())
+    uow = outbox_unit_of_work(shared_engine)
     result = await register_book(register_dune, bus=bus, uow=uow)
     assert result == Ok(dune)
 

@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from messagebus import AsyncMessageBus, AsyncSinkholeEventstreamTransport
+from messagebus import AsyncMessageBus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.adapters.sql.outbox import relay_batch
+from reading_club.adapters.sql.outbox import outbox_unit_of_work, relay_batch
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
@@ -42,7 +42,7 @@ class DiesAfterSending(CeleryTransport):
 
 @pytest.fixture
 def outbox_uow(shared_engine: AsyncEngine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(shared_engine, AsyncSinkholeEventstreamTransport())
+    return outbox_unit_of_work(shared_engine)
 
 
 async def test_a_relay_that_dies_before_its_commit_sends_again(

@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from messagebus import AsyncMessageBus, AsyncSinkholeEventstreamTransport
+from messagebus import AsyncMessageBus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.adapters.sql.outbox import relay_batch
+from reading_club.adapters.sql.outbox import outbox_unit_of_work, relay_batch
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
@@ -44,7 +44,7 @@ class DiesAfterSending(CeleryTransport):
 
 @pytest.fixture
 def outbox_uow(shared_engine: AsyncEngine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(shared_engine, AsyncSinkholeEventstreamTransport())
+    return outbox_unit_of_work(shared_engine)
 
 
 async def test_a_relay_that_dies_before_its_commit_sends_twice(
@@ -78,10 +78,8 @@ async def test_a_message_that_commits_late_is_sent_all_the_same(
 ) -> None:
     client = FakeCeleryClient()
     transport = CeleryTransport(client, ROUTES)
-    slow: AbstractUnitOfWork = SqlUnitOfWork(
-        postgres_engine, AsyncSinkholeEventstreamTransport()
-    )
-    quick = SqlUnitOfWork(postgres_engine, AsyncSinkholeEventstreamTransport())
+    slow: AbstractUnitOfWork = outbox_unit_of_work(postgres_engine)
+    quick = outbox_unit_of_work(postgres_engine)
 
     async with slow as transaction:
         # Its event is made, and stored, first; the commit comes last.

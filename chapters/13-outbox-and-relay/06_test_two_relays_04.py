@@ -18,7 +18,7 @@ BATCH_SIZE = 10
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> AsyncEngine:
+def outbox_engine(request: pytest.FixtureRequest) -> AsyncEngine:
     """The club's database, once on a SQLite file, once on PostgreSQL."""
     fixture = {"sqlite": "shared_engine", "postgresql": "postgres_engine"}
     engine: AsyncEngine = request.getfixturevalue(fixture[request.param])
@@ -48,12 +48,15 @@ async def relay_until_done(engine: AsyncEngine, client: FakeCeleryClient) -> Non
         pass
 
 
-async def test_two_relays_never_send_the_same_message(database: AsyncEngine) -> None:
-    await store_events(database, EVENTS)
+async def test_two_relays_never_send_the_same_message(
+    outbox_engine: AsyncEngine,
+) -> None:
+    await store_events(outbox_engine, EVENTS)
     first, second = FakeCeleryClient(), FakeCeleryClient()
 
     await asyncio.gather(
-        relay_until_done(database, first), relay_until_done(database, second)
+        relay_until_done(outbox_engine, first),
+        relay_until_done(outbox_engine, second),
     )
 
     sent = Counter(task.task_id for task in [*first.sent, *second.sent])
