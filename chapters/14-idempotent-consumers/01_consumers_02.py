@@ -123,7 +123,9 @@ def count_authors(connection: Connection, authors: list[str]) -> None:
     SQLite's upsert (an INSERT that updates the row its key already has)
     needs no read before the write, which another worker could overtake.
     """
-    for author in authors:
+    # In one order for every task: two transactions that lock the same
+    # rows in opposite orders could deadlock, on PostgreSQL.
+    for author in sorted(set(authors)):
         upsert = insert(tables.author_books).values(author=author, books=1)
         connection.execute(
             upsert.on_conflict_do_update(

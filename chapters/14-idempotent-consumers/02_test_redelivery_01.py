@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.domain.model import Book
 
 from catalogue_workers import CatalogueWorkers, books_counted
 from effects import Effects
@@ -34,6 +35,7 @@ async def test_a_message_delivered_again_after_a_crash_counts_once(
     catalogue_effects: Effects,
     shared_engine: AsyncEngine,
     dune_registered: dict[str, Any],
+    dune: Book,
 ) -> None:
     catalogue_workers.start(2)
     hold.arm("after_commit")
@@ -44,11 +46,17 @@ async def test_a_message_delivered_again_after_a_crash_counts_once(
     # Committed, not yet acknowledged: the worker dies here.
     catalogue_workers.kill(holder)
     hold.release()
+    message_id = dune_registered["id"]
+    taken = catalogue_effects.deliveries("catalogue", message_id)
+    assert taken == [holder], f"taken by {taken} before the crash"
 
-    redelivered = partial(assert_redelivered, catalogue_effects, dune_registered["id"])
+    redelivered = partial(assert_redelivered, catalogue_effects, message_id)
     await asyncio.to_thread(probe, redelivered, REDELIVERY_TIMEOUT)
     books = await books_counted(shared_engine, "Frank Herbert")
     assert books == 1, f"Frank Herbert counted {books} times for one book"
+    # The book is indexed all the same: the delivery that comes back does it.
+    looked_up = partial(catalogue_effects.assert_looked_up, dune.id)
+    await asyncio.to_thread(probe, looked_up, TIMEOUT)
 
 
 async def test_a_message_sent_twice_counts_once(

@@ -120,13 +120,16 @@ def index_book(message: dict[str, Any]) -> None:
     """
     delivery = f"{message['id']} {os.getpid()}"
     effects_client.rpush("deliveries:catalogue", delivery)
-    if not count_authors_once(message):
+    if count_authors_once(message):
+        # Committed, not yet acknowledged: a worker dying here leaves the
+        # message to be delivered again.
+        hold_if_armed("after_commit")
+        effects_client.rpush("effects:catalogue", json.dumps(message))
+    else:
         effects_client.rpush("duplicates:catalogue", delivery)
-        return
-    # Committed, not yet acknowledged: a worker dying here leaves the
-    # message to be delivered again.
-    hold_if_armed("after_commit")
-    effects_client.rpush("effects:catalogue", json.dumps(message))
+    # Indexing only reads and records, and may run twice: it runs on every
+    # delivery, or a worker that died after the commit would leave the
+    # book counted and never indexed.
     look_up(json.loads(message["payload"])["id"])
 
 
@@ -151,7 +154,9 @@ def count_authors(connection: Connection, authors: list[str]) -> None:
     SQLite's upsert (an INSERT that updates the row its key already has)
     needs no read before the write, which another worker could overtake.
     """
-    for author in authors:
+    # In one order for every task: two transactions that lock the same
+    # rows in opposite orders could deadlock, on PostgreSQL.
+    for author in sorted(set(authors)):
         upsert = insert(tables.author_books).values(author=author, books=1)
         connection.execute(
             upsert.on_conflict_do_update(

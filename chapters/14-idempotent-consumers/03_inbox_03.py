@@ -23,7 +23,9 @@ def first_delivery(
 ) -> bool:
     """Record that ``consumer`` received ``message_id``: False if it had already.
 
-    Call it in the transaction of the effect, before the effect. When it
+    Call it in the transaction of the effect, before the effect: on SQLite,
+    as the transaction's first statement, or it fails at once instead of
+    waiting for another writer (see below). When it
     returns False, the effect is committed already: do nothing, and return
     normally, so that the message is acknowledged. Two deliveries at once
     cannot both insert: the second waits for the first transaction, on

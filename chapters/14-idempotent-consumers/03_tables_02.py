@@ -85,3 +85,6 @@ inbox = Table(
 """The messages each consumer has handled: a consumer refuses a message id
 that it has here already. Several consumers can share a database, and each
 receives every message once: the key is the pair."""
+
+Index("inbox_received_at", inbox.c.received_at)
+"""Pruning deletes by age: without an index, it would read the whole inbox."""

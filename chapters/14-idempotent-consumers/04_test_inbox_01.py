@@ -53,11 +53,20 @@ async def test_two_workers_with_the_same_message_at_once_count_it_once(
     await asyncio.to_thread(probe_never, none_ended, LOCKED_OUT)
     hold.release()
 
-    handled = partial(catalogue_effects.assert_handled, "catalogue", message_id, 2)
+    # Under load a third delivery may come (the visibility timeout is 1 s
+    # here): what must hold is one effect, and the rest duplicates.
+    handled = partial(assert_one_effect_and_duplicates, catalogue_effects, message_id)
     await asyncio.to_thread(probe, handled, TIMEOUT)
     books = await books_counted(shared_engine, "Frank Herbert")
     assert books == 1, f"Frank Herbert counted {books} times for one book"
-    assert len(catalogue_effects.duplicates("catalogue", message_id)) == 1
+
+
+def assert_one_effect_and_duplicates(effects: Effects, message_id: str) -> None:
+    effects_made = effects.message_ids("catalogue").count(message_id)
+    duplicates = len(effects.duplicates("catalogue", message_id))
+    assert (effects_made, duplicates >= 1) == (1, True), (
+        f"{effects_made} effects and {duplicates} duplicates"
+    )
 
 
 def assert_taken_by_two_workers(effects: Effects, message_id: str) -> None:
