@@ -4,8 +4,7 @@ processes of their own, for a session; the club's relay, for a test.
 The tests start their own Redis, always: some of them stop it.
 """
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,23 @@ from celery import Celery
 from celery.signals import after_task_publish
 
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.entrypoints.relay import CATALOGUE, NOTIFICATIONS, ROUTES
+from reading_club.entrypoints.relay import (
+    CATALOGUE,
+    NOTIFICATIONS,
+    ROUTES,
+    celery_client,
+)
 
 from effects import Effects
 from probing import probe
 from processes import Process, stop_all
-from servers import RedisServer, start_relay, start_worker, wait_until_ready
-
-TESTS = Path(__file__).parent
+from servers import (
+    RedisServer,
+    python_path,
+    start_relay,
+    start_worker,
+    wait_until_ready,
+)
 
 
 @pytest.fixture(scope="session")
@@ -105,25 +113,12 @@ def assert_relaying(relay: Process) -> None:
     assert "relaying from the database" in relay.log.read_text()
 
 
-def python_path() -> Mapping[str, str]:
-    """pytest's pythonpath setting is not passed on to other processes."""
-    paths = [str(TESTS), str(TESTS.parent / "src"), os.environ.get("PYTHONPATH", "")]
-    return {"PYTHONPATH": os.pathsep.join(paths)}
-
-
 @pytest.fixture(scope="session")
 def club_celery(redis_url: str) -> Iterator[Celery]:
-    """The club's side of Celery: it only sends tasks, by name, to Redis.
-
-    A send to a broker that is down fails at once, so a test that stops
-    the broker waits for nothing. With Celery's defaults, it fails after
-    three more tries, 0.6 s later. Without those publish retries, Celery
-    tries to reconnect instead, for up to ``broker_connection_timeout``
-    (4 s), unless the transport's ``max_retries`` is 0.
-    """
-    app = Celery("reading_club", broker=redis_url, set_as_current=False)
-    app.conf.broker_transport_options = {"max_retries": 0}
-    app.conf.task_publish_retry = False
+    """The club's side of Celery, the relay's: a send to a broker that is
+    down or hung fails soon, so a test that stops the broker waits for
+    nothing."""
+    app = celery_client(redis_url)
     yield app
     app.close()
 

@@ -1,5 +1,6 @@
 """The servers of the tests: a Redis, and Celery workers, ready when they say so."""
 
+import os
 import socket
 import sys
 import time
@@ -123,6 +124,17 @@ def wait_until_ready(worker: Process, ready_file: Path, timeout: float = 30.0) -
         assert ready_file.exists(), f"{worker.name} is not ready after {timeout} s"
 
     probe(ready, timeout)
+
+
+TESTS = Path(__file__).parent
+
+
+def python_path() -> Mapping[str, str]:
+    """pytest's pythonpath setting is not passed on to other processes:
+    the environment of a program that imports the tests' modules, or the
+    club's."""
+    paths = [str(TESTS), str(TESTS.parent / "src"), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 def start_relay(directory: Path, env: Mapping[str, str]) -> Process:

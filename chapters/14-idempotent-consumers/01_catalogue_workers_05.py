@@ -31,8 +31,7 @@ from reading_club.entrypoints.relay import CATALOGUE
 from effects import Effects
 from holding import Hold
 from processes import Process, stop_all
-from real_broker import python_path
-from servers import RedisServer, start_worker, wait_until_ready
+from servers import RedisServer, python_path, start_worker, wait_until_ready
 
 REDELIVERY = {
     "VISIBILITY_TIMEOUT": "1",
