@@ -80,7 +80,14 @@ def verify(session: nox.Session, number: str) -> None:
     """Replay a chapter through pytest and the root conftest.py: one test item
     per step; posargs are pytest's (``--record``, ``--step N``, ``-k``,
     ``--lf``, ``-x`` ...)."""
-    session.install("-c", str(CONSTRAINTS), *chapter_requirements(session, number))
+    # libfaketime: the steps that show ids or times run again with the clock
+    # moved (cookbook/clock.py). It is the machinery's, not the chapter's.
+    session.install(
+        "-c",
+        str(CONSTRAINTS),
+        *chapter_requirements(session, number),
+        "libfaketime",
+    )
     (folder,) = CHAPTERS.glob(f"{number}-*/")
     session.run(
         "python",

@@ -28,11 +28,32 @@ def anonymise(text: str, replacements: Mapping[str, str]) -> str:
     return text
 
 
+HOST_PLACEHOLDER = "<host>"
+
+
+def mask_host(text: str, hostname: str) -> str:
+    """``text`` with this machine's name replaced, where it stands as a word.
+
+    A Celery worker is named ``queue@<host>``, and its logs repeat the name.
+    A name that could be an ordinary word of the output is left alone.
+    """
+    if len(hostname) < 3 or hostname == "localhost":
+        return text
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(hostname)}(?![\w-])")
+    return pattern.sub(HOST_PLACEHOLDER, text)
+
+
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 _VERSION = re.compile(r"\d+(?:\.\d+)+\w*")
 
 RULES: tuple[Rule, ...] = (
+    # pytest cuts each line of its short summary to the terminal's width: the
+    # word cut off may be part of a date, a time or an id ("on 2026-...").
+    (
+        re.compile(r"^((?:FAILED|ERROR) .*?)[\w:.+-]*\d[\w:.+-]*\.\.\.$", re.MULTILINE),
+        r"\1<cut>...",
+    ),
     # pytest's header names the versions of Python, pytest and its plugins.
     (
         re.compile(r"^(platform |plugins: ).*$", re.MULTILINE),
@@ -41,6 +62,12 @@ RULES: tuple[Rule, ...] = (
     (re.compile(r"--randomly-seed=\d+"), "--randomly-seed=<seed>"),
     # Identifiers and addresses differ on every run.
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<uuid>"),
+    # pytest shortens a long repr around "...", keeping its start and its end:
+    # the piece of an id beside the cut changes as the whole id does, and a
+    # uuid7's first digits are the time it was made ('01a20...' one month,
+    # '01a24...' the next).
+    (re.compile(r"(['\"])[0-9a-fA-F][0-9a-fA-F-]*\.\.\."), r"\1<id>..."),
+    (re.compile(r"\.\.\.[0-9a-fA-F-]*[0-9a-fA-F](['\"])"), r"...<id>\1"),
     # Where the installed packages are: pytest shows a relative path when it
     # is shorter than the absolute one, so it depends on the machine's folders.
     (re.compile(r"(?:[^\s\"'(]*/)?site-packages/"), "<site-packages>/"),
@@ -53,6 +80,7 @@ RULES: tuple[Rule, ...] = (
         ),
         "<timestamp>",
     ),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<date>"),
     (re.compile(r"datetime\.datetime\([^()]*(?:\([^()]*\)[^()]*)*\)"), "<datetime>"),
     (
         re.compile(r"\b(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):\d{2,5}\b"),

@@ -12,16 +12,21 @@ as the first one is about to run, each in its own folder under
 ``build/states/`` and its own process, through the runner's thread pool; each
 item then waits for its own step and checks it.
 
+A step whose recorded transcript shows an id or a time gets a second item,
+``step-NN@clock+213d``: the same step run with the wall clock of its processes
+moved seven months ahead (``cookbook.clock``), checked against the same
+recording. It proves that the transcript does not age.
+
 Options (also after ``--`` in ``nox -s chapter-NN``): ``--record`` re-records
 the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs N
-steps at once (default: one per CPU).
+steps at once (default: one per CPU), ``--clock-offset`` moves the clock by
+another offset, or by none (``--clock-offset=none``).
 
 The chapters' own projects never load this: a step's pytest runs in its
 folder under ``build/states/``, whose ``pyproject.toml`` stops pytest's search
 for ``conftest.py`` files there.
 """
 
-import itertools
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -29,9 +34,11 @@ from typing import Any
 
 import pytest
 
+from cookbook import transcript
+from cookbook.clock import DEFAULT_OFFSET, moved_clock, shows_the_clock
 from cookbook.errors import CookbookError
 from cookbook.manifest import CHAPTER_FOLDER, MANIFEST, Chapter, Step, load_chapters
-from cookbook.runner import StepRun, check_step, start_steps, step_workers
+from cookbook.runner import StepRun, check_step, run_step, step_workers
 
 
 class StepProblem(Exception):
@@ -56,18 +63,26 @@ class Manifest(pytest.File):
             raise CookbookError(self.path, "not a chapter of the book beside it.")
         (chapter,) = found
         lines = _step_lines(self.path)
-        return [
-            StepItem.from_parent(
-                self,
-                name=f"step-{step.number:02d}",
-                chapters=chapters,
-                chapter=chapter,
-                step=step,
-                line=lines[step.number - 1] if step.number <= len(lines) else None,
-            )
-            for step in chapter.steps
-            if step.command is not None
-        ]
+        offset = _clock_offset(self.config)
+        items: list[pytest.Item | pytest.Collector] = []
+        for step in chapter.steps:
+            if step.command is None:
+                continue
+            line = lines[step.number - 1] if step.number <= len(lines) else None
+            name = f"step-{step.number:02d}"
+            common = {"chapters": chapters, "chapter": chapter, "step": step}
+            items.append(StepItem.from_parent(self, name=name, line=line, **common))
+            if offset and _recording_shows_the_clock(chapter, step):
+                items.append(
+                    StepItem.from_parent(
+                        self,
+                        name=f"{name}@clock{offset}",
+                        line=line,
+                        **common,
+                        clock_offset=offset,
+                    )
+                )
+        return items
 
     def repr_failure(  # type: ignore[override]  # as pytest.Collector does
         self, excinfo: pytest.ExceptionInfo[BaseException]
@@ -87,6 +102,7 @@ class StepItem(pytest.Item):
         chapter: Chapter,
         step: Step,
         line: int | None,
+        clock_offset: str | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -94,6 +110,7 @@ class StepItem(pytest.Item):
         self.chapter = chapter
         self.step = step
         self.line = line
+        self.clock_offset = clock_offset
         self.user_properties.append(("command", step.command))
         self.user_properties.append(("expect", step.expect))
 
@@ -128,24 +145,28 @@ class StepScheduler:
         self.pool = ThreadPoolExecutor(max_workers=step_workers(jobs, len(items)))
         self.futures: dict[str, Future[StepRun]] = {}
         self.runs: list[tuple[StepItem, StepRun]] = []
-        for chapter, group in itertools.groupby(items, key=lambda item: item.chapter):
-            chapter_items = list(group)
-            futures = start_steps(
-                self.pool,
-                chapter_items[0].chapters,
-                chapter,
-                [item.step for item in chapter_items],
-                _states_dir(chapter),
-            )
-            for item, future in zip(chapter_items, futures, strict=True):
-                self.futures[item.nodeid] = future
+        for item in items:
+            self.futures[item.nodeid] = self._start(item)
+
+    def _start(self, item: StepItem) -> "Future[StepRun]":
+        environment, suffix = {}, ""
+        if item.clock_offset:
+            environment = dict(moved_clock(item.clock_offset))
+            suffix = f"-clock{item.clock_offset}"
+        return self.pool.submit(
+            run_step,
+            item.chapters,
+            item.chapter,
+            item.step,
+            _states_dir(item),
+            environment=environment,
+            folder_suffix=suffix,
+        )
 
     def result(self, item: StepItem) -> StepRun:
         future = self.futures.get(item.nodeid)
         if future is None:  # not among the items selected at the start
-            (future,) = start_steps(
-                self.pool, item.chapters, item.chapter, [item.step], _states_dir(item)
-            )
+            future = self._start(item)
         run = future.result()
         self.runs.append((item, run))
         return run
@@ -167,6 +188,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--step", type=int, metavar="N", help="verify a chapter up to step N only"
+    )
+    group.addoption(
+        "--clock-offset",
+        default=DEFAULT_OFFSET,
+        metavar="OFFSET",
+        help="verify the steps that show ids or times again, with the clock "
+        f"moved by OFFSET (default {DEFAULT_OFFSET}; none: do not)",
     )
     group.addoption(
         "--jobs",
@@ -218,10 +246,13 @@ def pytest_terminal_summary(
     if scheduler is None or not scheduler.runs:
         return
     terminalreporter.write_sep("-", "chapter steps")
-    width = max(len(run.transcript.command) for _, run in scheduler.runs)
-    for item, run in sorted(scheduler.runs, key=lambda pair: pair[0].nodeid):
+    runs = sorted(scheduler.runs, key=lambda pair: pair[0].nodeid)
+    labels = [_summary_label(item) for item, _ in runs]
+    label_width = max(len(label) for label in labels)
+    width = max(len(run.transcript.command) for _, run in runs)
+    for label, (_, run) in zip(labels, runs, strict=True):
         terminalreporter.write_line(
-            f"chapter {item.chapter.label} step {run.step.number:2d}  "
+            f"{label:<{label_width}}  "
             f"{run.transcript.command:<{width}}  expected {run.step.expect}, "
             f"got {run.outcome}  {run.seconds:5.2f} s"
         )
@@ -240,6 +271,24 @@ def _book(config: pytest.Config, chapters_dir: Path) -> tuple[Chapter, ...]:
     if chapters_dir not in books:
         books[chapters_dir] = load_chapters(chapters_dir)
     return books[chapters_dir]
+
+
+def _summary_label(item: StepItem) -> str:
+    moved = f" @clock{item.clock_offset}" if item.clock_offset else ""
+    return f"chapter {item.chapter.label} step {item.step.number:2d}{moved}"
+
+
+def _clock_offset(config: pytest.Config) -> str | None:
+    """The offset to move the clock by, or None: not when recording."""
+    offset = str(config.getoption("clock_offset"))
+    if config.getoption("record") or offset.lower() == "none":
+        return None
+    return offset
+
+
+def _recording_shows_the_clock(chapter: Chapter, step: Step) -> bool:
+    recorded = transcript.load(chapter.transcript_path(step))
+    return recorded is not None and shows_the_clock(recorded.output)
 
 
 def _scheduler(item: StepItem) -> StepScheduler:

@@ -8,17 +8,18 @@ which must match the recorded transcript once both are normalised.
 
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from cookbook import transcript
 from cookbook.manifest import Chapter, Step
-from cookbook.normalise import PROJECT_PLACEHOLDER, anonymise
+from cookbook.normalise import PROJECT_PLACEHOLDER, anonymise, mask_host
 from cookbook.paths import REPO_ROOT, STATES_DIR, display
 from cookbook.state import state_at, write_state
 from cookbook.transcript import Transcript
@@ -73,11 +74,14 @@ def step_folder(chapter: Chapter, step: Step, states_dir: Path = STATES_DIR) -> 
     return states_dir / chapter.folder.name / f"step-{step.number:02d}"
 
 
-def step_environment(project: Path) -> dict[str, str]:
+def step_environment(
+    project: Path, additions: Mapping[str, str] | None = None
+) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if key not in UNSET_VARIABLES
     }
     environment.update(FIXED_VARIABLES)
+    environment.update(additions or {})
     bin_dir = str(Path(sys.executable).parent)
     environment["PATH"] = os.pathsep.join([bin_dir, environment.get("PATH", "")])
     return environment
@@ -104,17 +108,22 @@ def run_step(
     chapter: Chapter,
     step: Step,
     states_dir: Path = STATES_DIR,
+    *,
+    environment: Mapping[str, str] | None = None,
+    folder_suffix: str = "",
 ) -> StepRun:
-    """Assemble the state after ``step`` and run its command there."""
+    """Assemble the state after ``step`` and run its command there, with
+    ``environment`` added to the step's own (``cookbook.clock``)."""
     assert step.command is not None
-    project = step_folder(chapter, step, states_dir)
+    folder = step_folder(chapter, step, states_dir)
+    project = folder.with_name(folder.name + folder_suffix)
     write_state(state_at(chapters, chapter.number, step.number), project)
     started = time.perf_counter()
     try:
         completed = subprocess.run(
             shlex.split(step.command),
             cwd=project,
-            env=step_environment(project),
+            env=step_environment(project, environment),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -131,6 +140,7 @@ def run_step(
         output = f"{partial}\n[stopped after {STEP_TIMEOUT_SECONDS} s]\n"
     seconds = time.perf_counter() - started
     output = anonymise(output, path_placeholders(project))
+    output = mask_host(output, socket.gethostname())
     return StepRun(step, exit_code, Transcript(step.command, output), seconds)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cookbook.normalise import anonymise, normalise
+from cookbook.normalise import anonymise, mask_host, normalise
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,30 @@ from cookbook.normalise import anonymise, normalise
         ),
         ("plugins: asyncio-1.5.0, anyio-4.9.0", "plugins: asyncio-1.2.0, anyio-4.3.0"),
         ("line   \n", "line\n"),
+        # pytest's truncated reprs keep a piece of the id on either side of
+        # the cut: a uuid7's first digits are the month it was made in.
+        (
+            "assert {'id': '01a20...'title': None} == {'id': '01a20...itle': 'Dune'}",
+            "assert {'id': '01a24...'title': None} == {'id': '01a24...itle': 'Dune'}",
+        ),
+        ("UUID('01a204af-5a...", "UUID('01b3ffee-00..."),
+        ("'01a204af72e577c9...", "'01c9d0e1f2a3b4c5..."),
+        ("...9e2f-0123456789ab')", "...ffff-ba9876543210')"),
+        ('"01a2...', '"0200...'),
+        ("released on 2026-11-22", "released on 2027-06-30"),
+        # pytest's short summary cuts a line to the terminal's width.
+        (
+            "FAILED tests/test_a.py::test_b - AssertionError: not shouted on 2026-...",
+            "FAILED tests/test_a.py::test_b - AssertionError: not shouted on 2027-...",
+        ),
+        (
+            "FAILED tests/test_a.py::test_b - AssertionError: assert '01a20...",
+            "FAILED tests/test_a.py::test_b - AssertionError: assert '0200a...",
+        ),
+        (
+            "created_at=datetime.datetime(2026, 11, 22, 19, 15, 36, 781894)",
+            "created_at=datetime.datetime(2027, 6, 1, 0, 0, tzinfo=datetime.UTC)",
+        ),
         ("in 61.20s (0:01:01)", "in 62.00s (0:01:02)"),
     ],
 )
@@ -49,6 +73,13 @@ def test_run_dependent_details_are_masked(first: str, second: str) -> None:
         ),
         ("test_2s_are_kept PASSED", "test_3s_are_kept PASSED"),
         ("plugins: asyncio-1.5.0", "plugins: anyio-1.5.0"),
+        # Only a piece of hex beside the cut is an id; the words are kept.
+        ("{'title': 'Dun...ne'}", "{'title': 'Emm...ma'}"),
+        ("assert 'Dune...' == 'Emma'", "assert 'Emma...' == 'Emma'"),
+        (
+            "FAILED tests/test_a.py::test_b - AssertionError: Dune counted tw...",
+            "FAILED tests/test_a.py::test_b - AssertionError: Dune counted on...",
+        ),
     ],
 )
 def test_real_changes_are_kept(first: str, second: str) -> None:
@@ -100,3 +131,20 @@ def test_order_matters_without_a_random_seed() -> None:
     in_order = f"{ONE}\n{TWO}\n"
 
     assert normalise(in_order) != normalise(f"{TWO}\n{ONE}\n")
+
+
+def test_the_machines_name_is_masked_where_it_stands_as_a_word() -> None:
+    log = "catalogue@3f9c1d2e7a6b ready. (host 3f9c1d2e7a6b)"
+
+    masked = mask_host(log, "3f9c1d2e7a6b")
+
+    assert masked == "catalogue@<host> ready. (host <host>)"
+
+
+@pytest.mark.parametrize("hostname", ["ci", "localhost"])
+def test_a_name_that_could_be_a_word_is_left_alone(hostname: str) -> None:
+    assert mask_host("ci runs on localhost", hostname) == "ci runs on localhost"
+
+
+def test_a_longer_word_that_holds_the_name_is_kept() -> None:
+    assert mask_host("mainframe domain main", "main") == "mainframe domain <host>"

@@ -138,3 +138,61 @@ def test_no_chapter_project_can_load_the_root_conftest() -> None:
             )
             assert pyproject is not None, (chapter.label, step.number)
             assert "[tool.pytest" in pyproject.read_text(), (pyproject, step.number)
+
+
+DATED_SHOUT = """\
+import datetime
+
+import greet
+
+
+def test_shout() -> None:
+    today = datetime.date.today()
+    shout = getattr(greet, "shout", lambda name: name)
+    assert shout("Ada") == "HELLO, ADA!", f"not shouted on {today.isoformat()}"
+"""
+
+
+def test_a_step_that_shows_a_date_is_verified_again_at_another_time(
+    pytester: pytest.Pytester, book: SampleBook
+) -> None:
+    book.write("02-second/01_test_shout_01.py", DATED_SHOUT)
+    record(pytester)
+
+    result = run(pytester, "chapters/02-second", "-v", "--clock-offset=+213d")
+
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*::step-01@clock+213d PASSED*"])
+
+
+def test_a_time_the_normaliser_misses_fails_at_another_time(
+    pytester: pytest.Pytester, book: SampleBook
+) -> None:
+    # The date is masked, so the step runs again with the clock moved; the
+    # months since the year 0, printed beside it, are not masked.
+    months = "{today.isoformat()} ({today.year * 12 + today.month})"
+    shown = DATED_SHOUT.replace("{today.isoformat()}", months)
+    book.write("02-second/01_test_shout_01.py", shown)
+    record(pytester)
+
+    result = run(pytester, "chapters/02-second", "--clock-offset=+213d")
+
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*step-01@clock+213d*", "*transcripts/step-01.txt: this run's output differs*"]
+    )
+
+
+def test_no_step_runs_again_when_the_clock_offset_is_none(
+    pytester: pytest.Pytester, book: SampleBook
+) -> None:
+    book.write("02-second/01_test_shout_01.py", DATED_SHOUT)
+    record(pytester)
+
+    run(pytester, "chapters/02-second", "--clock-offset=none").assert_outcomes(passed=2)
+
+
+def record(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "chapters/02-second", "--record")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "2 recorded" in result.stdout.str()
