@@ -5,7 +5,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cookbook import archive, carry, runner
+from cookbook import archive, carry_forward, runner
+from cookbook.carry_forward import Result, Status
 from cookbook.errors import CookbookError
 from cookbook.manifest import Chapter, load_chapters
 from cookbook.paths import CHAPTERS_DIR, display
@@ -60,19 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate every manifest, run nothing")
     check.set_defaults(handler=_check)
 
-    carry_ = commands.add_parser(
+    carry = commands.add_parser(
         "carry",
         help="carry an edited snippet's change into the later versions of its file",
     )
-    carry_.add_argument("snippet", type=Path, help="the edited snippet file")
-    carry_.add_argument(
+    carry.add_argument("snippet", type=Path, help="the edited snippet file")
+    carry.add_argument(
         "--from",
         dest="revision",
         default="HEAD",
         metavar="REV",
         help="the git revision holding the snippet before the edit (default: HEAD)",
     )
-    carry_.set_defaults(handler=_carry)
+    carry.set_defaults(handler=_carry)
     return parser
 
 
@@ -149,8 +150,8 @@ def _check(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
 
 def _carry(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
     snippet: Path = arguments.snippet
-    lineage = carry.lineage(chapters, snippet)
-    before, after = carry.edit_of(snippet, arguments.revision)
+    lineage = carry_forward.lineage(chapters, snippet)
+    before, after = carry_forward.edit_of(snippet, arguments.revision)
     target = lineage.edited.target
     print(
         f"{target}: carrying the edit of {display(snippet)} (since "
@@ -158,11 +159,11 @@ def _carry(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
     )
     if not lineage.later:
         print(f"  no later snippet writes {target}: nothing to carry")
-    results = list(carry.carry(lineage, before, after))
+    results = list(carry_forward.carry(lineage, before, after))
     notes = {
-        carry.Status.CHANGED: "",
-        carry.Status.UNCHANGED: "  (the change is already there: nothing to do)",
-        carry.Status.CONFLICT: "  (left untouched)",
+        Status.CHANGED: "",
+        Status.UNCHANGED: "  (the change is already there: nothing to do)",
+        Status.CONFLICT: "  (left untouched)",
     }
     for result in results:
         print(
@@ -173,13 +174,13 @@ def _carry(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
         print(f"  {'not reached':<12}{display(skipped.source)}")
     if lineage.deleted_by and len(results) == len(lineage.later):
         print(f"  (the chain ends where {lineage.deleted_by} deletes {target})")
-    if results and results[-1].status is carry.Status.CONFLICT:
+    if results and results[-1].status is Status.CONFLICT:
         _report_conflict(results[-1], arguments.revision)
         return 1
     return 0
 
 
-def _report_conflict(result: carry.Result, revision: str) -> None:
+def _report_conflict(result: Result, revision: str) -> None:
     path = display(result.snippet.source)
     print(
         f"\nerror: {path}: the change does not apply cleanly "

@@ -13,7 +13,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from cookbook.paths import CHAPTERS_DIR
-from cookbook.sphinxext import context, tracking
+from cookbook.sphinxext import chapters, everything_shown
 from cookbook.sphinxext.chapter_end import ChapterEndDirective, write_downloads
 from cookbook.sphinxext.diagram import DiagramDirective
 from cookbook.sphinxext.snippet import SnippetDirective
@@ -38,10 +38,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("transcript", TranscriptDirective)
     app.add_directive("chapter-end", ChapterEndDirective)
     app.add_directive("diagram", DiagramDirective)
-    app.connect("builder-inited", context.load_into)
-    app.connect("env-purge-doc", tracking.purge_doc)
-    app.connect("env-merge-info", tracking.merge_info)
-    app.connect("env-check-consistency", tracking.check_everything_shown)
+    app.connect("builder-inited", chapters.load_into)
+    app.connect("env-purge-doc", everything_shown.purge_doc)
+    app.connect("env-merge-info", everything_shown.merge_info)
+    app.connect("env-check-consistency", everything_shown.check_everything_shown)
     app.connect("build-finished", write_downloads)
     return {
         "version": "1",

@@ -15,7 +15,7 @@ from sphinx.util.typing import OptionSpec
 
 from cookbook import archive
 from cookbook.manifest import Chapter
-from cookbook.sphinxext.context import (
+from cookbook.sphinxext.chapters import (
     all_chapters,
     chapter_of,
     note_chapter_dependencies,

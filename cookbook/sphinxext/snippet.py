@@ -17,12 +17,12 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import OptionSpec
 
 from cookbook.changes import changed_lines, format_ranges, locate, unified_diff
-from cookbook.sphinxext.context import (
+from cookbook.sphinxext.chapters import (
     all_chapters,
     chapter_of,
     note_chapter_dependencies,
 )
-from cookbook.sphinxext.tracking import remember_shown
+from cookbook.sphinxext.everything_shown import remember_shown
 from cookbook.state import state_at
 
 

@@ -9,8 +9,8 @@ from sphinx.util.typing import OptionSpec
 
 from cookbook import transcript
 from cookbook.paths import display
-from cookbook.sphinxext.context import chapter_of, note_chapter_dependencies
-from cookbook.sphinxext.tracking import remember_shown
+from cookbook.sphinxext.chapters import chapter_of, note_chapter_dependencies
+from cookbook.sphinxext.everything_shown import remember_shown
 
 CAPTIONS = {
     "pass": "Step {number}: expected to pass, and verified to pass",

@@ -1,4 +1,10 @@
-"""What a directive needs to know: the chapters, and the page's own chapter."""
+"""The book's chapters inside a Sphinx build: loaded once, and each page's own.
+
+A directive asks here for every chapter (a page's project state is built
+from all the chapters before it) and for the chapter of the page being read,
+and notes what that page depends on, so that Sphinx reads the page again
+when one of its snippets, manifests or transcripts changes.
+"""
 
 from pathlib import Path
 

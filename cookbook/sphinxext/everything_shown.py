@@ -13,7 +13,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from cookbook.paths import display
-from cookbook.sphinxext.context import all_chapters
+from cookbook.sphinxext.chapters import all_chapters
 
 logger = logging.getLogger(__name__)
 
