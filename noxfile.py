@@ -168,7 +168,9 @@ def serve(session: nox.Session) -> None:
 def downloads(session: nox.Session) -> None:
     """Install each chapter's zip from the built site and run its tests."""
     session.install("-c", str(CONSTRAINTS), "uv")
-    session.run("python", "-m", "cookbook.downloads", str(HTML), *session.posargs)
+    session.run(
+        "python", "-m", "cookbook.browser.downloads", str(HTML), *session.posargs
+    )
 
 
 @nox.session

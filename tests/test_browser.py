@@ -12,12 +12,8 @@ from conftest import Build, SampleBook
 
 pytest.importorskip("playwright.sync_api")
 
-from cookbook.browser import (
-    NO_CHROMIUM,
-    NoChromiumError,
-    check_site,
-    find_chromium,
-)
+from cookbook.browser.all_checks import check_site
+from cookbook.browser.chromium import NO_CHROMIUM, NoChromiumError, find_chromium
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
@@ -127,3 +123,62 @@ def test_a_missing_download(built: Build, recorded: SampleBook) -> None:
     ) in text
     assert screenshots_named(problems)
     assert all(shot.is_file() for shot in screenshots_named(problems))
+
+
+def chapter_site(tmp_path: Path, chapter_body: str) -> Path:
+    """An index linking to one chapter page whose body is ``chapter_body``."""
+    site = tmp_path / "html"
+    chapter = site / "chapters" / "01-first"
+    chapter.mkdir(parents=True)
+    (site / "index.html").write_text(
+        PAGE.format(title="Index", body='<a href="chapters/01-first/">First</a>')
+    )
+    (chapter / "index.html").write_text(PAGE.format(title="First", body=chapter_body))
+    return site
+
+
+def test_text_that_scrolls_sideways_on_a_phone(tmp_path: Path) -> None:
+    site = chapter_site(
+        tmp_path,
+        '</p><div class="wide" style="overflow-x: auto">'
+        '<div style="width: 1000px">a line too long</div></div><p>',
+    )
+
+    problems = check_site(
+        site,
+        chapters_dir=tmp_path / "no-chapters",
+        screenshots=tmp_path / "shots",
+        only=("phone",),
+    )
+
+    (problem,) = problems
+    assert problem.startswith("chapters/01-first/index.html at 375 px:\n")
+    assert re.search(r"div\.wide scrolls sideways \(1000 px in \d+ px\)", problem)
+
+
+def test_a_code_block_without_a_copy_button_and_hard_to_read(tmp_path: Path) -> None:
+    # Dark grey text on the dark band of a highlighted line: about 1.1:1.
+    site = chapter_site(
+        tmp_path,
+        '</p><div class="highlight"><pre><span class="hll" '
+        'style="background-color: #12130f"><span style="color: #222222">'
+        "x = 1</span>\n</span></pre></div><p>",
+    )
+
+    problems = check_site(
+        site,
+        chapters_dir=tmp_path / "no-chapters",
+        screenshots=tmp_path / "shots",
+        only=("copy", "dark"),
+    )
+
+    assert len(problems) == 2, problems
+    assert (
+        "chapters/01-first/index.html: a code block has no copy button."
+        in (problems[0])
+    )
+    assert (
+        "chapters/01-first/index.html in the dark theme: highlighted lines are "
+        "hard to read (contrast below 4.5:1):\n  - 'x = 1': rgb(34, 34, 34) on "
+        "rgb(18, 19, 15), 1.1"
+    ) in problems[1]

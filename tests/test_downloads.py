@@ -5,7 +5,7 @@ from pathlib import Path
 
 from conftest import Build, SampleBook
 
-from cookbook.downloads import check_page, shown_snippets
+from cookbook.browser.downloads import check_page, shown_snippets
 
 
 def test_the_built_pages_match_their_downloads(

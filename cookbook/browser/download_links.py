@@ -1,0 +1,78 @@
+"""Each chapter's download link, clicked as a reader clicks it.
+
+The link must point at a file that is there, and give a zip of the expected
+name; that zip then goes through the checks of ``downloads.py``: the files
+the page shows, installed, tested.
+"""
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext
+
+from cookbook import archive
+from cookbook.browser.chromium import TIMEOUT_MS
+from cookbook.browser.downloads import check_page
+from cookbook.browser.install import install_zip_and_test
+from cookbook.browser.report import Report
+from cookbook.browser.site_map import Site, page_url
+from cookbook.manifest import Chapter
+
+
+def check_downloads(
+    context: BrowserContext,
+    site: Site,
+    report: Report,
+    html: Path,
+    chapters: tuple[Chapter, ...],
+    *,
+    install: bool,
+) -> int:
+    """Click each chapter's download link; the zip must be the page's files,
+    install, and pass its tests."""
+    page = context.new_page()
+    checked = 0
+    by_folder = {chapter.folder.name: chapter for chapter in chapters}
+    with tempfile.TemporaryDirectory(prefix="browser-downloads-") as folder:
+        for url in site.chapter_pages():
+            page.goto(url, wait_until="load")
+            name = site.relative(url)
+            chapter = by_folder.get(url.rstrip("/").split("/")[-2])
+            link = page.locator("a.chapter-download")
+            if link.count() != 1:
+                report.fail(page, f"download {name}", f"{name}: no download link.")
+                continue
+            href = link.get_attribute("href") or ""
+            target = page_url(page.evaluate("(a) => a.href", link.element_handle()))
+            status = context.request.head(target).status
+            if status != 200:
+                report.fail(
+                    page,
+                    f"download {name}",
+                    f"{name}: the download link {href} is missing (HTTP {status}).",
+                )
+                continue
+            with page.expect_download(timeout=TIMEOUT_MS) as started:
+                link.click()
+            download = started.value
+            saved = Path(folder) / download.suggested_filename
+            download.save_as(saved)
+            if not zipfile.is_zipfile(saved):
+                report.fail(page, f"download {name}", f"{name}: {href} is not a zip.")
+                continue
+            checked += 1
+            if chapter is None:
+                continue
+            expected = archive.top_folder(chapter) + ".zip"
+            problems = (
+                [f"{href}: expected {expected}"]
+                if saved.name != expected
+                else check_page(chapters, chapter, html)
+            )
+            if install and not problems:
+                problems = install_zip_and_test(saved, chapter)
+            for problem in problems:
+                report.fail(page, f"download {name}", f"{name}: {problem}")
+    page.close()
+    return checked

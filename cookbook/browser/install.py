@@ -1,0 +1,74 @@
+"""A chapter's zip unpacked, installed in a fresh virtualenv, its tests run.
+
+This is what the page tells a reader to do with the download
+(``pip install -e ".[test]"``, then ``pytest``), done through uv for speed,
+with the versions pinned by ``constraints.txt`` as in the chapter sessions.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from cookbook import archive
+from cookbook.manifest import Chapter
+from cookbook.paths import REPO_ROOT
+
+CONSTRAINTS = REPO_ROOT / "constraints.txt"
+
+
+def install_zip_and_test(zip_path: Path, chapter: Chapter) -> list[str]:
+    """Unzip a chapter's zip, install it in a new venv, run pytest; the
+    problems, or none."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return [
+            "uv is not installed: run this check through nox -s downloads "
+            "(or nox -s browser)."
+        ]
+    with tempfile.TemporaryDirectory(prefix="reader-") as folder:
+        with zipfile.ZipFile(zip_path) as opened:
+            opened.extractall(folder)
+        project = Path(folder) / archive.top_folder(chapter)
+        environment = {
+            key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"
+        }
+        python = project / ".venv" / "bin" / "python"
+        commands = [
+            [uv, "venv", "--quiet", "--python", sys.executable, str(project / ".venv")],
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(python),
+                "-c",
+                str(CONSTRAINTS),
+                "-e",
+                f"{project}[test]",
+            ],
+            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        ]
+        for command in commands:
+            completed = subprocess.run(
+                command,
+                cwd=project,
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if completed.returncode != 0:
+                return [
+                    f"{zip_path.name}: '{' '.join(command[:3])} ...' failed "
+                    f"(exit {completed.returncode}):\n"
+                    f"{completed.stdout}{completed.stderr}"
+                ]
+            last_output = completed.stdout
+        summary = last_output.strip().splitlines()[-1] if last_output.strip() else ""
+        print(f"  {zip_path.name}: installed, pytest: {summary}")
+    return []

@@ -1,0 +1,9 @@
+// Every code block of the page, marked with its index so that the check can
+// find its copy button again, with the text it shows and whether it is a
+// console block (whose button copies the command alone).
+() => [...document.querySelectorAll("div.highlight")].map(
+    (block, i) => {
+        const console = !!block.closest("div.highlight-console");
+        block.setAttribute("data-copy-check", String(i));
+        return {index: i, console, text: block.querySelector("pre").textContent};
+    })
