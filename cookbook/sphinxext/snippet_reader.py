@@ -81,6 +81,7 @@ class Shown:
 
 
 def read(versions: Versions, options: Options) -> Shown:
+    """What the page shows of the snippet, as its options ask."""
     if options.diff:
         return _diff(versions, options)
     try:
