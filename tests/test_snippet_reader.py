@@ -1,5 +1,6 @@
 """What a snippet directive shows, decided without building a site."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,14 @@ CHANGED = Versions(
     previous=GREET,
     final=True,
 )
-NEW = Versions(
+# The version before it, which created src/greet.py.
+NEW = replace(
+    CHANGED,
     name="01_greet_02.py",
     source=Path("01_greet_02.py"),
-    target="src/greet.py",
     step=1,
     current=GREET,
     previous=None,
-    final=False,
 )
 
 
