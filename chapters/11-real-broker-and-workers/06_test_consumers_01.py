@@ -2,44 +2,52 @@ import asyncio
 from functools import partial
 
 import pytest
+from celery import Celery
 from messagebus import AsyncMessageBus
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club import bootstrap
 from reading_club.domain.messages import RegisterBook
-from reading_club.domain.model import Book
+from reading_club.routes import CATALOGUE, NOTIFICATIONS
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
-from effects import Effects
+from effects import assert_counted, assert_notified
 from probing import probe, probe_never
+from processes import Workers
 
 DELIVERY_TIMEOUT = 5.0
 """Seconds a consumer may take: it needs milliseconds, unless it is broken."""
 
-QUIET_INTERVAL = 0.3
-"""Seconds to watch for an effect that must not happen: six times what the
-slowest consumer takes, 50 ms, when the effect does happen."""
+QUIET_INTERVAL = 0.5
+"""Seconds to watch for an effect that must not happen: many times what
+either consumer takes when the effect does happen."""
 
 
 @pytest.fixture
-def transport(redis_transport: CeleryTransport) -> CeleryTransport:
-    """In this module, the unit of work publishes to the real Redis."""
-    return redis_transport
+def uow(
+    shared_engine: AsyncEngine, club_celery: Celery, workers: Workers
+) -> AbstractUnitOfWork:
+    """In this module, the unit of work publishes to the real Redis, where a
+    worker of each consumer listens."""
+    return bootstrap.request_unit_of_work(shared_engine, club_celery)
 
 
 async def test_a_registered_book_reaches_every_consumer(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
-    effects: Effects,
+    workers: Workers,
+    reader: Engine,
     register_dune: RegisterBook,
-    dune: Book,
 ) -> None:
     async with uow as transaction:
         await bus.handle(register_dune, transaction)
         await transaction.commit()
 
-    for queue in ("notifications", "catalogue"):
-        received = partial(effects.assert_received, queue, dune.id)
-        await asyncio.to_thread(probe, received, DELIVERY_TIMEOUT)
+    notified = partial(assert_notified, workers.notifications, register_dune)
+    await asyncio.to_thread(probe, notified, DELIVERY_TIMEOUT)
+    counted = partial(assert_counted, reader, "Frank Herbert", 1)
+    await asyncio.to_thread(probe, counted, DELIVERY_TIMEOUT)
 
 
 async def test_each_consumer_is_sent_one_task(
@@ -53,23 +61,28 @@ async def test_each_consumer_is_sent_one_task(
         await transaction.commit()
 
     assert published == [
-        ("notifications.book_registered", "notifications"),
-        ("catalogue.book_registered", "catalogue"),
+        (NOTIFICATIONS.task, NOTIFICATIONS.queue),
+        (CATALOGUE.task, CATALOGUE.queue),
     ]
 
 
 async def test_a_rolled_back_registration_reaches_no_consumer(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
-    effects: Effects,
+    workers: Workers,
+    reader: Engine,
     published: list[tuple[str, str]],
     register_dune: RegisterBook,
-    dune: Book,
 ) -> None:
     async with uow as transaction:
         await bus.handle(register_dune, transaction)
         await transaction.rollback()
 
     assert published == []
-    not_received = partial(effects.assert_not_received, dune.id)
-    await asyncio.to_thread(probe_never, not_received, QUIET_INTERVAL)
+    nothing = partial(assert_no_effect, workers, reader, register_dune)
+    await asyncio.to_thread(probe_never, nothing, QUIET_INTERVAL)
+
+
+def assert_no_effect(workers: Workers, reader: Engine, command: RegisterBook) -> None:
+    assert_notified(workers.notifications, command, times=0)
+    assert_counted(reader, "Frank Herbert", 0)

@@ -4,68 +4,76 @@ from functools import partial
 
 from celery import Celery
 from messagebus import AsyncAbstractEventstreamTransport, AsyncMessageBus
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Ok
-from reading_club.entrypoints.books import INDEX_BOOK, register_and_index
+from reading_club.entrypoints.books import register_and_index
+from reading_club.routes import INDEX_BOOK, ROUTES
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
-from effects import Effects
+from effects import assert_indexed, assert_looked_up, looked_up
 from probing import probe, probe_never
-
-HOLD = 0.5
-"""Seconds the request keeps its transaction open before the commit, when
-the catalogue has not been asked yet: it must not look meanwhile."""
+from processes import Workers
 
 TIMEOUT = 5.0
+"""Seconds the catalogue may take to look a book up: it needs milliseconds."""
+
+ITS_CHANCE = 0.5
+"""Seconds the catalogue is given to look a book up too early."""
 
 
 class SlowCommitUnitOfWork(SqlUnitOfWork):
-    """Keeps each transaction open a while before committing it, as a slow
-    request would, and runs ``meanwhile`` during that time."""
+    """The SQL unit of work, whose commit first awaits ``before_commit``: the
+    transaction stays open meanwhile, as a slow request's would."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         transport: AsyncAbstractEventstreamTransport,
-        meanwhile: Callable[[], Awaitable[None]],
+        before_commit: Callable[[], Awaitable[None]],
     ) -> None:
         super().__init__(engine, transport)
-        self.meanwhile = meanwhile
+        self.before_commit = before_commit
 
     async def commit(self) -> None:
-        await self.meanwhile()
+        await self.before_commit()
         await super().commit()
 
 
 async def test_the_catalogue_finds_the_book_it_is_asked_to_index(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     shared_engine: AsyncEngine,
-    transport: AsyncAbstractEventstreamTransport,
     club_celery: Celery,
-    effects: Effects,
+    workers: Workers,
+    reader: Engine,
     published: list[tuple[str, str]],
     register_dune: RegisterBook,
     dune: Book,
 ) -> None:
-    looked_up = partial(effects.assert_looked_up, dune.id)
-
-    async def the_catalogue_has_its_chance() -> None:
+    async def give_the_catalogue_its_chance() -> None:
+        """Before the commit: if the catalogue was asked already, wait until it
+        has looked; if not, make sure that it does not look."""
         if (INDEX_BOOK.task, INDEX_BOOK.queue) in published:
-            # Asked already: let it look before the commit, every time.
-            await asyncio.to_thread(probe, looked_up, TIMEOUT)
+            looked = partial(assert_looked_up, workers.catalogue, dune)
+            await asyncio.to_thread(probe, looked, TIMEOUT)
         else:
-            not_yet = partial(effects.assert_not_looked_up, dune.id)
-            await asyncio.to_thread(probe_never, not_yet, HOLD)
+            nothing = partial(looked_up_nothing, workers, dune)
+            await asyncio.to_thread(probe_never, nothing, ITS_CHANCE)
 
-    uow = SlowCommitUnitOfWork(shared_engine, transport, the_catalogue_has_its_chance)
-    result = await register_and_index(
-        register_dune, bus=bus, uow=uow, celery=club_celery
-    )
+    transport = CeleryTransport(club_celery, ROUTES)
+    uow = SlowCommitUnitOfWork(shared_engine, transport, give_the_catalogue_its_chance)
+    result = await register_and_index(register_dune, bus=bus, uow=uow, celery=club_celery)
     assert result == Ok(dune)
 
-    lookup = await asyncio.to_thread(probe, looked_up, TIMEOUT)
-    assert lookup == {"id": str(dune.id), "found": True, "title": "Dune"}
+    looked = partial(assert_looked_up, workers.catalogue, dune)
+    await asyncio.to_thread(probe, looked, TIMEOUT)
+    assert_indexed(reader, workers.catalogue, dune)
+
+
+def looked_up_nothing(workers: Workers, book: Book) -> None:
+    assert looked_up(workers.catalogue, book) == [], "the catalogue looked too early"

@@ -4,15 +4,13 @@ import asyncio
 
 from messagebus import AsyncMessageBus
 
-from reading_club.adapters.celery_transport import CeleryClient, Consumer
+from reading_club.adapters.celery_transport import CeleryClient
 from reading_club.domain.errors import BookRepositoryError
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Ok, Result
+from reading_club.routes import INDEX_BOOK
 from reading_club.service.unit_of_work import AbstractUnitOfWork
-
-INDEX_BOOK = Consumer(task="catalogue.index_book", queue="catalogue")
-"""The club's own search catalogue: it indexes a book, read by its id."""
 
 
 async def register_and_index(
@@ -22,14 +20,12 @@ async def register_and_index(
     uow: AbstractUnitOfWork,
     celery: CeleryClient,
 ) -> Result[Book, BookRepositoryError]:
-    """Register the book, and once it is committed, have the catalogue index it.
+    """Register the book, and ask the catalogue to index it.
 
-    If the process dies between the commit and the sending, the book is
-    registered but never indexed: sending after the commit trades the race
-    for a lost task, which the transactional outbox of the next chapter
-    removes. If the broker is down, its error reaches the caller although
-    the book is registered; sending the same command again is safe, since a
-    retried registration succeeds and sends the task once more.
+    The catalogue is asked once the transaction has committed: a worker that
+    reads the book then finds it. Were the process to die between the commit
+    and the send, or the broker to refuse it, the book would stay registered
+    and unindexed.
     """
     async with uow as transaction:
         # The bus returns what register_book returns; its type is not seen
@@ -38,16 +34,12 @@ async def register_and_index(
             command, transaction
         )
         await transaction.commit()
-    # Only now is the book in the database, for every other connection to see.
     if isinstance(result, Ok):
-        await _index(celery, result.value)
+        await asyncio.to_thread(ask_to_index, celery, result.value)
     return result
 
 
-async def _index(celery: CeleryClient, book: Book) -> None:
-    await asyncio.to_thread(
-        celery.send_task,
-        INDEX_BOOK.task,
-        kwargs={"book_id": str(book.id)},
-        queue=INDEX_BOOK.queue,
+def ask_to_index(celery: CeleryClient, book: Book) -> None:
+    celery.send_task(
+        INDEX_BOOK.task, kwargs={"book_id": str(book.id)}, queue=INDEX_BOOK.queue
     )

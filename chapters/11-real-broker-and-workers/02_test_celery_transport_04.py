@@ -5,17 +5,14 @@ import pytest
 from kombu.exceptions import OperationalError
 from messagebus import AsyncMessageBus
 
-from reading_club.adapters.celery_transport import CeleryTransport, Consumer
+from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Ok
+from reading_club.routes import NOTIFICATIONS, ROUTES
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
 from fake_celery import FakeCeleryClient
-
-NOTIFICATIONS = Consumer(task="notifications.book_registered", queue="notifications")
-CATALOGUE = Consumer(task="catalogue.book_registered", queue="catalogue")
-ROUTES = {"book_registered_v1": [NOTIFICATIONS, CATALOGUE]}
 
 MESSAGE = {
     "id": "019a2f4c-5e61-7d2a-9c3b-0d4e5f6a7b8c",

@@ -23,13 +23,7 @@ from fakes import (
     MessageLog,
 )
 
-pytest_plugins = [
-    "celery.contrib.pytest",
-    "catalogue",
-    "session_worker",
-    "real_broker",
-    "sigterm",
-]
+pytest_plugins = ["catalogue"]
 
 
 @pytest.fixture

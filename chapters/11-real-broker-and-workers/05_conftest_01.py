@@ -5,6 +5,7 @@ from lastuuid import uuid7
 from messagebus import AsyncAbstractEventstreamTransport, AsyncMessageBus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reading_club import bootstrap
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine
 from reading_club.adapters.sql.repositories import SqlBookRepository
@@ -24,11 +25,11 @@ from fakes import (
 )
 
 pytest_plugins = [
-    "celery.contrib.pytest",
     "catalogue",
-    "session_worker",
-    "real_broker",
-    "shared_database",
+    "programs",
+    "broker",
+    "club_database",
+    "processes",
     "sigterm",
 ]
 
@@ -108,9 +109,7 @@ def uow(request: pytest.FixtureRequest) -> AbstractUnitOfWork:
 
 @pytest.fixture
 def bus() -> AsyncMessageBus[AbstractUnitOfWork]:
-    bus = AsyncMessageBus[AbstractUnitOfWork]()
-    bus.scan("reading_club.service.handlers")
-    return bus
+    return bootstrap.message_bus()
 
 
 @pytest.fixture

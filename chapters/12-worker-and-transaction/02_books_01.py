@@ -4,15 +4,13 @@ import asyncio
 
 from messagebus import AsyncMessageBus
 
-from reading_club.adapters.celery_transport import CeleryClient, Consumer
+from reading_club.adapters.celery_transport import CeleryClient
 from reading_club.domain.errors import BookRepositoryError
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 from reading_club.domain.result import Ok, Result
+from reading_club.routes import INDEX_BOOK
 from reading_club.service.unit_of_work import AbstractUnitOfWork
-
-INDEX_BOOK = Consumer(task="catalogue.index_book", queue="catalogue")
-"""The club's own search catalogue: it indexes a book, read by its id."""
 
 
 async def register_and_index(
@@ -22,7 +20,7 @@ async def register_and_index(
     uow: AbstractUnitOfWork,
     celery: CeleryClient,
 ) -> Result[Book, BookRepositoryError]:
-    """Register the book, and have the catalogue index it."""
+    """Register the book, and ask the catalogue to index it."""
     async with uow as transaction:
         # The bus returns what register_book returns; its type is not seen
         # through messagebus's decorator, so it is written here.
@@ -30,15 +28,12 @@ async def register_and_index(
             command, transaction
         )
         if isinstance(result, Ok):
-            await _index(celery, result.value)
+            await asyncio.to_thread(ask_to_index, celery, result.value)
         await transaction.commit()
     return result
 
 
-async def _index(celery: CeleryClient, book: Book) -> None:
-    await asyncio.to_thread(
-        celery.send_task,
-        INDEX_BOOK.task,
-        kwargs={"book_id": str(book.id)},
-        queue=INDEX_BOOK.queue,
+def ask_to_index(celery: CeleryClient, book: Book) -> None:
+    celery.send_task(
+        INDEX_BOOK.task, kwargs={"book_id": str(book.id)}, queue=INDEX_BOOK.queue
     )

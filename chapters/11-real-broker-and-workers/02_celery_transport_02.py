@@ -55,15 +55,15 @@ class CeleryTransport(AsyncAbstractEventstreamTransport):
 
     async def send_message_serialized(self, message: Mapping[str, Any]) -> None:
         # Celery has no asyncio API: send_task blocks while it talks to the
-        # broker, and retries when the broker is slow to answer. In a thread,
-        # it leaves the event loop free for other requests meanwhile.
-        await asyncio.to_thread(self._send_tasks, dict(message))
+        # broker. In a thread, it leaves the event loop free meanwhile.
+        await asyncio.to_thread(self.send, message)
 
-    def _send_tasks(self, message: dict[str, Any]) -> None:
+    def send(self, message: Mapping[str, Any]) -> None:
+        """Send ``message`` to each of its consumers, and block meanwhile."""
         for consumer in self.routes.get(message["type"], ()):
             self.celery.send_task(
                 consumer.task,
-                kwargs={"message": message},
+                kwargs={"message": dict(message)},
                 task_id=f"{message['id']}:{consumer.queue}",
                 queue=consumer.queue,
             )

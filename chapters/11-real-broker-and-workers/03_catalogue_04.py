@@ -1,0 +1,52 @@
+"""The catalogue's share of the database: the books of each author, which the
+club's worker counts when it hears of a book.
+
+Workers run no event loop: these functions take a synchronous connection,
+and run the same on SQLite and on PostgreSQL.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.dml import Insert as PostgresqlInsert
+from sqlalchemy.dialects.sqlite.dml import Insert as SqliteInsert
+
+from reading_club.adapters.sql import tables
+
+
+def upsert(connection: Connection, table: Table) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT into ``table`` that can say what to do when the key is
+    taken (``on_conflict_do_update``).
+
+    SQL has no portable upsert, but SQLite and PostgreSQL both write it
+    ``INSERT … ON CONFLICT``, and SQLAlchemy gives each dialect its own
+    ``insert``: the connection's dialect chooses which one compiles.
+    """
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return dialects[connection.dialect.name](table)
+
+
+def count_authors(connection: Connection, authors: Iterable[str]) -> None:
+    """Add one book to each author's count, in one statement per author.
+
+    An upsert needs no read before the write, which another worker could
+    overtake. The authors are counted in one order in every transaction:
+    two transactions that lock the same rows in opposite orders could
+    deadlock, on PostgreSQL.
+    """
+    counts = tables.author_books
+    for author in sorted(set(authors)):
+        insert = upsert(connection, counts).values(author=author, books=1)
+        connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=[counts.c.author], set_={"books": counts.c.books + 1}
+            )
+        )
+
+
+def books_counted(connection: Connection, author: str) -> int:
+    """The books that the catalogue counts for ``author``."""
+    counts = tables.author_books
+    query = select(counts.c.books).where(counts.c.author == author)
+    return connection.execute(query).scalar_one_or_none() or 0

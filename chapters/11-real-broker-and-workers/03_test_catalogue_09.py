@@ -1,0 +1,30 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.catalogue import books_counted, count_authors
+from reading_club.adapters.sql.engine import create_sync_engine
+
+
+@pytest.fixture
+def catalogue_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A new database with the club's tables, and a worker's engine on it."""
+    engine = create_sync_engine(f"sqlite:///{tmp_path / 'club.sqlite'}")
+    tables.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_each_author_is_counted_once_per_book(catalogue_engine: Engine) -> None:
+    with catalogue_engine.begin() as connection:
+        count_authors(connection, ["Terry Pratchett", "Neil Gaiman"])
+        count_authors(connection, ["Terry Pratchett"])
+        count_authors(connection, ["Neil Gaiman", "Neil Gaiman"])
+
+    with catalogue_engine.connect() as connection:
+        assert books_counted(connection, "Terry Pratchett") == 2
+        assert books_counted(connection, "Neil Gaiman") == 2
+        assert books_counted(connection, "Ursula K. Le Guin") == 0

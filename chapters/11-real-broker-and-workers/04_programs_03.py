@@ -1,0 +1,152 @@
+"""Programs that the tests start in processes of their own, and always stop.
+
+mirakuru starts each program in a process group of its own, and marks it,
+and whatever it starts, with an environment variable: stopping it stops them
+all, even a child that left the group. A program writes its output to a log
+file, which says when it is ready, and which a failure quotes.
+"""
+
+import os
+import signal
+import subprocess
+from collections.abc import Generator, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Self
+
+import pytest
+from mirakuru import Executor
+from mirakuru.exceptions import ProcessExitedWithError, ProcessFinishedWithError
+from mirakuru.exceptions import TimeoutExpired as NotReadyInTime
+
+TESTS = Path(__file__).parent
+RUNNING: list["Program"] = []
+"""The programs started and not stopped yet, for the report of a failure."""
+
+
+class Program(Executor):
+    """A program with its output in ``log``, ready once ``ready`` is in it."""
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        log: Path,
+        *,
+        ready: str,
+        env: Mapping[str, str],
+    ) -> None:
+        super().__init__(
+            command,
+            envvars={**python_path(), **env},
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            timeout=30,
+            sleep=0.01,
+        )
+        self.name, self.log, self.ready = name, log, ready
+        self._output: IO[str] | None = None
+        self._run_starts = 0  # where this run's output starts in the log
+
+    def pre_start_check(self) -> bool:
+        return False  # every start is a new process, never one found running
+
+    def after_start_check(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise ProcessExitedWithError(self, self.process.returncode)
+        return self.ready in self.log_text()[self._run_starts :]
+
+    def launch(self) -> None:
+        """Start the process, without waiting until it is ready."""
+        self._output = self._stdout = self.log.open("a", encoding="utf-8")
+        self._run_starts = len(self.log_text())
+        super(Executor, self).start()
+        RUNNING.append(self)
+
+    def start(self) -> Self:
+        self.launch()
+        return self.wait_until_ready()
+
+    def wait_until_ready(self) -> Self:
+        """Wait for the log to say ``ready``; a program that exits first, or
+        takes too long, fails here, with the end of its log."""
+        try:
+            self.wait_for(self.check_subprocess)
+        except (ProcessExitedWithError, NotReadyInTime) as error:
+            self._forget()
+            raise RuntimeError(f"{self.name} did not start: {error}\n{self.tail()}") from None
+        return self
+
+    def stop(self, stop_signal: int | None = None, expected_returncode: int | None = None) -> Self:
+        """Stop the program; kill it, and whatever it started, if it lingers."""
+        group = self.process.pid if self.process else None
+        with suppress(ProcessFinishedWithError):  # it had failed: its log says why
+            super().stop(stop_signal, expected_returncode)
+        if group is not None:  # a child that ignored the signal, in its group
+            with suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+        return self.kill()
+
+    def kill(self, wait: bool = True, sig: int | None = None) -> Self:
+        super().kill(wait, sig)
+        self._forget()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, f"{self.name} is not running"
+        return self.process.pid
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def lines_with(self, text: str) -> list[str]:
+        return [line for line in self.log_text().splitlines() if text in line]
+
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join([f"the end of {self.log}:", *self.log_text().splitlines()[-lines:]])
+
+    def _forget(self) -> None:
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+        if self in RUNNING:
+            RUNNING.remove(self)
+
+
+def start_together(programs: Iterable[Program]) -> None:
+    """Start the programs at once, then wait until each is ready."""
+    started = list(programs)
+    for program in started:
+        program.launch()
+    for program in started:
+        program.wait_until_ready()
+
+
+def stop_together(programs: Iterable[Program]) -> None:
+    """Stop the programs at once: each takes a moment to notice."""
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(Program.stop, programs))
+
+
+def python_path() -> Mapping[str, str]:
+    """pytest's pythonpath setting is not passed on to other processes: the
+    environment of a program that imports the club's modules, or the tests'."""
+    paths = [str(TESTS), str(TESTS.parent / "src"), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test says which program died, or which task raised, and
+    shows its log: a probe that times out says only that nothing happened."""
+    report = yield
+    for program in RUNNING if report.failed else []:
+        if program.process is not None and program.process.poll() is not None:
+            report.sections.append((f"{program.name} has died", program.tail()))
+        elif raised := program.lines_with("raised unexpected"):
+            report.sections.append((f"a task of {program.name} raised", "\n".join(raised)))
+    return report
