@@ -4,11 +4,16 @@ it, and the worker of the mailing service's stand-in."""
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
+import redis
+
+from reading_club.routes import CATALOGUE, NOTIFICATIONS
 
 from holding import Hold
+from probing import probe
 from programs import Program, start_together, stop_together
 
 CELERY = [sys.executable, "-m", "celery"]
@@ -71,13 +76,16 @@ def session_hold(tmp_path_factory: pytest.TempPathFactory) -> Hold:
 
 
 @pytest.fixture(scope="session")
-def workers(
+def session_workers(
     redis_url: str,
     database_url: str,
     session_hold: Hold,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Workers]:
-    """A worker per consumer, started together, stopped whatever happens."""
+    """A worker per consumer, started together, stopped whatever happens.
+
+    Each test uses them through ``workers``.
+    """
     directory = tmp_path_factory.mktemp("workers")
     env = {
         "CLUB_BROKER_URL": redis_url,
@@ -93,3 +101,22 @@ def workers(
         yield started
     finally:
         stop_together([started.catalogue, started.notifications])
+
+
+@pytest.fixture
+def workers(session_workers: Workers, redis_url: str) -> Iterator[Workers]:
+    """The session's workers, left with nothing to do at the end of the test:
+    a message still in a queue, or in a task, would have its effect during
+    the next test, and spoil it."""
+    yield session_workers
+    with redis.Redis.from_url(redis_url) as client:
+        probe(partial(assert_done, session_workers, client), timeout=10)
+
+
+def assert_done(workers: Workers, client: redis.Redis) -> None:
+    pairs = [(workers.catalogue, CATALOGUE), (workers.notifications, NOTIFICATIONS)]
+    for worker, consumer in pairs:
+        waiting: int = client.llen(consumer.queue)
+        taken = len(worker.lines_with("] received"))
+        ended = len(worker.lines_with("] succeeded in")) + len(worker.lines_with("] raised"))
+        assert (waiting, taken) == (0, ended), f"{worker.name} has work left"

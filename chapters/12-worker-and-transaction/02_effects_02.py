@@ -31,10 +31,10 @@ def assert_notified(notifications: Program, command: RegisterBook, times: int = 
 
 
 def looked_up(catalogue: Program, book: Book) -> list[str]:
-    """What the catalogue's worker logged each time it indexed ``book``,
-    without the time and the process of each line."""
+    """What the catalogue's worker logged each time it indexed ``book``, the
+    book named by its title, without the time and the process of each line."""
     lines = catalogue.lines_with(f"book {book.id} ")
-    return [line.partition("] ")[2] for line in lines]
+    return [line.partition("] ")[2].replace(str(book.id), book.title) for line in lines]
 
 
 def assert_looked_up(catalogue: Program, book: Book) -> None:

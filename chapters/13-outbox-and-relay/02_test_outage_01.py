@@ -4,19 +4,21 @@ import asyncio
 from functools import partial
 
 import pytest
+from celery import Celery
 from kombu.exceptions import OperationalError
 from messagebus import AsyncMessageBus
+from pytest_redis.executor import RedisExecutor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club import bootstrap
 from reading_club.domain.messages import RegisterBook
+from reading_club.entrypoints.books import register_and_index
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
 from catalogue import numbered_registration
-from effects import Effects
+from effects import assert_notified, notified
 from probing import probe
-from servers import RedisServer
+from processes import Workers
 
 TITLES = ["Dune", "Emma", "Kindred", "Middlemarch", "Beloved", "Ulysses", "Solaris"]
 
@@ -28,50 +30,47 @@ broker after 2 s, then after 4 s, 6 s, and so on."""
 
 
 @pytest.fixture
-def uow(shared_engine: AsyncEngine, redis_transport: CeleryTransport) -> SqlUnitOfWork:
+def uow(
+    shared_engine: AsyncEngine, club_celery: Celery, workers: Workers
+) -> AbstractUnitOfWork:
     """Chapter 12's unit of work: it publishes each event after the commit."""
-    return SqlUnitOfWork(shared_engine, redis_transport)
-
-
-async def register(
-    bus: AsyncMessageBus[AbstractUnitOfWork],
-    uow: AbstractUnitOfWork,
-    command: RegisterBook,
-) -> None:
-    async with uow as transaction:
-        await bus.handle(command, transaction)
-        await transaction.commit()
+    return bootstrap.request_unit_of_work(shared_engine, club_celery)
 
 
 async def test_no_event_is_lost_while_the_broker_is_down(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
-    broker: RedisServer,
-    effects: Effects,
+    club_celery: Celery,
+    broker: RedisExecutor,
+    workers: Workers,
 ) -> None:
-    first, *meanwhile, last = [
-        numbered_registration(number, title) for number, title in enumerate(TITLES)
-    ]
-    await register(bus, uow, first)
-    arrived = partial(effects.assert_received, "catalogue", first.id)
+    commands = [numbered_registration(n, title) for n, title in enumerate(TITLES)]
+    first, *meanwhile, last = commands
+
+    async def register(command: RegisterBook) -> None:
+        await register_and_index(command, bus=bus, uow=uow, celery=club_celery)
+
+    await register(first)
+    arrived = partial(assert_notified, workers.notifications, first)
     await asyncio.to_thread(probe, arrived, DELIVERY_TIMEOUT)
 
     failures: list[str] = []
     broker.stop()
     for command in meanwhile:
         try:
-            await register(bus, uow, command)
+            await register(command)
         except OperationalError as error:
             failures.append(f"{command.title}: {error}")
     broker.start()
-    await register(bus, uow, last)
+    await register(last)
 
     # Messages arrive in the order they were sent: once the last one is
     # there, any earlier one that was ever sent is there too.
-    arrived = partial(effects.assert_received, "catalogue", last.id)
+    arrived = partial(assert_notified, workers.notifications, last)
     await asyncio.to_thread(probe, arrived, AFTER_AN_OUTAGE)
-    received = effects.titles("catalogue")
-    lost = [title for title in TITLES if title not in received]
-    assert lost == [], f"the catalogue received {received}; lost: {lost}"
-    assert received == TITLES, "the catalogue received them out of order"
+    titles = {str(command.id): command.title for command in commands}
+    told = [titles[book] for book in notified(workers.notifications) if book in titles]
+    lost = [title for title in TITLES if title not in told]
+    assert not lost, f"the members were told of {told}; lost: {lost}"
+    assert told == TITLES, f"the members were told of {told}, out of order"
     assert failures == [], "registrations failed although their books are stored"

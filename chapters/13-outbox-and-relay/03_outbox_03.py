@@ -7,7 +7,7 @@ marks it sent.
 """
 
 import asyncio
-import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql.tables import UNSENT, messages
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
+from reading_club.adapters.sql.wire import wire_format
 
 
 def outbox_unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
@@ -38,19 +39,17 @@ async def relay_batch(
     """Send the oldest unsent messages, at most ``batch_size``; return how many.
 
     One transaction marks the batch sent, sends it, and commits. Until the
-    commit, the mark is seen by no other connection, and the marked rows
-    stay locked. If the broker refuses the batch, or the relay dies before
-    the commit, the transaction is rolled back and the messages are unsent
-    again: the next pass sends them, some of them maybe a second time. The
-    relay delivers each message at least once, never exactly once.
+    commit, the mark is seen by no other connection. If the broker refuses
+    the batch, or the relay dies before the commit, the transaction is
+    rolled back and the messages are unsent again: the next pass sends them,
+    some of them maybe a second time.
     """
     async with engine.begin() as connection:
         marked = await connection.execute(_mark_oldest_unsent(batch_size))
         # RETURNING gives the rows in no promised order.
         rows = sorted(marked.all(), key=lambda row: (row.created_at, row.message_id))
         if rows:
-            batch = [wire_format(row) for row in rows]
-            await asyncio.to_thread(transport.send_many, batch)
+            await asyncio.to_thread(_send_in_order, transport, rows)
     return len(rows)
 
 
@@ -60,29 +59,15 @@ def _mark_oldest_unsent(batch_size: int) -> Update:
         .where(UNSENT)
         .order_by(messages.c.created_at, messages.c.message_id)
         .limit(batch_size)
-        # On PostgreSQL, skip the rows that another relay has marked and not
-        # committed yet, rather than wait for them. SQLite has a single
-        # writer, so a second relay waits for the first one's commit there;
-        # SQLAlchemy leaves the clause out of SQLite's SQL.
-        .with_for_update(skip_locked=True)
     )
     return (
         update(messages)
-        # UNSENT again: PostgreSQL checks it anew on a row that another
-        # transaction changed and committed meanwhile.
-        .where(messages.c.message_id.in_(oldest.scalar_subquery()), UNSENT)
+        .where(messages.c.message_id.in_(oldest.scalar_subquery()))
         .values(sent_at=datetime.now(UTC))
         .returning(*messages.c)
     )
 
 
-def wire_format(row: Row[Any]) -> dict[str, Any]:
-    """The message of ``row``, serialized as messagebus's ``MessageSerializer``
-    serializes a message: the consumers cannot tell the relay from the bus."""
-    return {
-        "id": str(row.message_id),
-        "created_at": row.created_at.isoformat(),
-        "type": f"{row.name}_v{row.schema_version}",
-        # pydantic's JSON: no spaces, and non-ASCII characters as they are.
-        "payload": json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False),
-    }
+def _send_in_order(transport: CeleryTransport, rows: Sequence[Row[Any]]) -> None:
+    for row in rows:
+        transport.send(wire_format(row))

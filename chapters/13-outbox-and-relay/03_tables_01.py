@@ -47,11 +47,11 @@ messages = Table(
 
 It is also the outbox. ``published`` copies the message's metadata: it says
 that the message is meant for the event stream. ``sent_at`` says when the
-relay handed it to the broker, and stays empty until then.
+relay sent it, and stays empty until then.
 """
 
 UNSENT = and_(messages.c.published, messages.c.sent_at.is_(None))
-"""The messages that the relay still has to send."""
+"""The messages that a relay still has to send."""
 
 Index(
     "messages_to_send",
@@ -62,3 +62,26 @@ Index(
 )
 """The relay's reading order, over the unsent messages only: a partial index
 stays as small as the backlog, however many messages were sent before."""
+
+author_books = Table(
+    "author_books",
+    metadata,
+    Column("author", String, primary_key=True),
+    Column("books", Integer, nullable=False),
+)
+"""The club's catalogue counts the books of each author, one event at a time.
+
+A count is the effect that a message delivered twice spoils: the same book
+would be counted twice.
+"""
+
+search_index = Table(
+    "search_index",
+    metadata,
+    Column("book_id", Uuid, primary_key=True),
+    Column("title", String, nullable=False),
+)
+"""The catalogue's search index: each book's title as the database has it.
+
+Writing a book's row again changes nothing: its key is the book's id.
+"""

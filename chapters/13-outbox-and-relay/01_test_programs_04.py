@@ -1,0 +1,86 @@
+import signal
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+from pytest_redis.executor import RedisExecutor
+
+from processes import club_worker
+from programs import Program
+
+IGNORES_SIGTERM = """
+import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ignoring SIGTERM", flush=True)
+while True:
+    signal.pause()
+"""
+
+LEAVES_A_CHILD = f"""
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", {IGNORES_SIGTERM!r}])
+print("child", child.pid, flush=True)
+child.wait()
+"""
+
+
+def program(tmp_path: Path, code: str, ready: str) -> Program:
+    command = [sys.executable, "-c", code]
+    return Program("stubborn", command, tmp_path / "log", ready=ready, env={})
+
+
+def test_a_missing_program_is_named(tmp_path: Path) -> None:
+    missing = Program("redis", ["/nowhere/redis-server"], tmp_path / "log", ready="", env={})
+
+    with pytest.raises(FileNotFoundError, match="/nowhere/redis-server"):
+        missing.start()
+
+
+def test_a_program_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
+    stubborn = program(tmp_path, IGNORES_SIGTERM, ready="ignoring SIGTERM").start()
+    stubborn._timeout = 0.1  # mirakuru's wait before it kills: 30 s otherwise
+    process = psutil.Process(stubborn.pid)
+
+    stubborn.stop()
+
+    assert dead(process)
+
+
+def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
+    parent = program(tmp_path, LEAVES_A_CHILD, ready="ignoring SIGTERM").start()
+    [line] = parent.lines_with("child")
+    child = psutil.Process(int(line.split()[1]))
+
+    parent.stop()  # the parent dies of SIGTERM; its child ignores it
+
+    assert dead(child)
+
+
+def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
+    env = {"CLUB_DATABASE_URL": "sqlite://", "CLUB_BROKER_URL": "localhost:6379"}
+    worker = club_worker("catalogue", tmp_path, env)
+
+    with pytest.raises(RuntimeError, match="CLUB_BROKER_URL is not a URL"):
+        worker.start()
+
+
+def test_redis_keeps_what_it_accepted_across_a_restart(
+    broker: RedisExecutor, redis_client: redis.Redis
+) -> None:
+    redis_client.delete("accepted")
+    redis_client.rpush("accepted", "before the restart")
+
+    broker.stop()
+    with pytest.raises(redis.ConnectionError):
+        redis_client.ping()
+    broker.start()
+
+    assert redis_client.lrange("accepted", 0, -1) == [b"before the restart"]
+
+
+def dead(process: psutil.Process) -> bool:
+    """Gone, or a zombie: dead, and not yet reaped by its parent, which for
+    an orphan may be a process that never reaps."""
+    return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE

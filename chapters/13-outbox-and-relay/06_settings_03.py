@@ -1,0 +1,105 @@
+"""The club's settings: read from the environment, checked as a process starts.
+
+Every process of the club (the worker, the relay) needs two URLs: where the
+database is, and where the broker is. The relay's other settings have
+defaults that suit production; the tests lower some of them. A setting that is missing or
+malformed stops the process at once, with an error that names it, rather
+than at the first message, with one that does not.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+DATABASES = ("sqlite", "postgresql")
+BROKERS = ("redis", "rediss")
+
+N = TypeVar("N", int, float)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed: the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    """``CLUB_DATABASE_URL``: ``sqlite:///club.sqlite`` or
+    ``postgresql://club@localhost/club``, without a driver."""
+
+    broker_url: str
+    """``CLUB_BROKER_URL``: the Redis that carries the club's messages."""
+
+    relay_batch_size: int = 100
+    """``CLUB_RELAY_BATCH_SIZE``: the messages the relay claims at a time."""
+
+    relay_lease: float = 300.0
+    """``CLUB_RELAY_LEASE``: seconds a relay's claim on a batch lasts. A relay
+    that dies leaves its batch to the next relay once the lease is over."""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """The settings in ``environ``, or a ``SettingsError`` naming the first
+        one that is missing or malformed."""
+        return cls(
+            database_url=_database_url(_required(environ, "CLUB_DATABASE_URL")),
+            broker_url=_broker_url(_required(environ, "CLUB_BROKER_URL")),
+            relay_batch_size=_positive(environ, "CLUB_RELAY_BATCH_SIZE", int, 100),
+            relay_lease=_positive(environ, "CLUB_RELAY_LEASE", float, 300.0),
+        )
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    return value
+
+
+def _database_url(url: str) -> str:
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        backend = None
+    if backend not in DATABASES:
+        raise SettingsError(
+            f"CLUB_DATABASE_URL is {_kind(url)}: the club runs on "
+            "sqlite:///path/to/club.sqlite or postgresql://user@host/name"
+        )
+    return url
+
+
+def _broker_url(url: str) -> str:
+    if urlsplit(url).scheme not in BROKERS:
+        raise SettingsError(
+            f"CLUB_BROKER_URL is {_kind(url)}: the broker is a Redis, "
+            "redis://host:6379/0 (or rediss:// with TLS)"
+        )
+    return url
+
+
+def _kind(url: str) -> str:
+    """What a wrong URL is, said without the rest of it, which may hold a
+    password."""
+    scheme = urlsplit(url).scheme
+    return f"a {scheme}:// URL" if scheme and "://" in url else "not a URL"
+
+
+def _positive(
+    environ: Mapping[str, str], name: str, kind: Callable[[str], N], default: N
+) -> N:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r} is not a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={text!r} must be more than 0")
+    return value

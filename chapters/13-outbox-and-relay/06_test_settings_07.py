@@ -1,0 +1,43 @@
+import pytest
+
+from reading_club.settings import Settings, SettingsError
+
+VALID = {
+    "CLUB_DATABASE_URL": "postgresql://club@db.example/club",
+    "CLUB_BROKER_URL": "redis://broker.example:6379/0",
+}
+
+
+def test_the_two_urls_are_enough() -> None:
+    settings = Settings.from_environment(VALID)
+
+    assert settings.database_url == VALID["CLUB_DATABASE_URL"]
+    assert settings.broker_url == VALID["CLUB_BROKER_URL"]
+    assert (settings.relay_batch_size, settings.relay_lease) == (100, 300.0)
+
+
+@pytest.mark.parametrize("name", ["CLUB_DATABASE_URL", "CLUB_BROKER_URL"])
+def test_a_missing_url_is_named(name: str) -> None:
+    environ = {key: value for key, value in VALID.items() if key != name}
+
+    with pytest.raises(SettingsError, match=f"^{name} is not set$"):
+        Settings.from_environment(environ)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("CLUB_DATABASE_URL", "mysql://root:secret@db/club", "is a mysql:// URL"),
+        ("CLUB_DATABASE_URL", "club.sqlite", "is not a URL"),
+        ("CLUB_BROKER_URL", "amqp://guest:secret@mq//", "is a amqp:// URL"),
+        ("CLUB_BROKER_URL", "guest:secret@localhost:6379", "is not a URL"),
+        ("CLUB_RELAY_LEASE", "five", "'five' is not a number"),
+        ("CLUB_RELAY_BATCH_SIZE", "0", "'0' must be more than 0"),
+    ],
+)
+def test_a_malformed_setting_is_named_without_its_secrets(
+    name: str, value: str, error: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"^{name}.*{error}") as raised:
+        Settings.from_environment({**VALID, name: value})
+    assert "secret" not in str(raised.value)
