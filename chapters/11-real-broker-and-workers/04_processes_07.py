@@ -118,5 +118,7 @@ def assert_done(workers: Workers, client: redis.Redis) -> None:
     for worker, consumer in pairs:
         waiting: int = client.llen(consumer.queue)
         taken = len(worker.lines_with("] received"))
-        ended = len(worker.lines_with("] succeeded in")) + len(worker.lines_with("] raised"))
+        ended = len(worker.lines_with("] succeeded in")) + len(
+            worker.lines_with("] raised")
+        )
         assert (waiting, taken) == (0, ended), f"{worker.name} has work left"

@@ -75,10 +75,14 @@ class Program(Executor):
             self.wait_for(self.check_subprocess)
         except (ProcessExitedWithError, NotReadyInTime) as error:
             self._forget()
-            raise RuntimeError(f"{self.name} did not start: {error}\n{self.tail()}") from None
+            raise RuntimeError(
+                f"{self.name} did not start: {error}\n{self.tail()}"
+            ) from None
         return self
 
-    def stop(self, stop_signal: int | None = None, expected_returncode: int | None = None) -> Self:
+    def stop(
+        self, stop_signal: int | None = None, expected_returncode: int | None = None
+    ) -> Self:
         """Stop the program; kill it, and whatever it started, if it lingers."""
         group = self.process.pid if self.process else None
         with suppress(ProcessFinishedWithError):  # it had failed: its log says why
@@ -105,7 +109,9 @@ class Program(Executor):
         return [line for line in self.log_text().splitlines() if text in line]
 
     def tail(self, lines: int = 20) -> str:
-        return "\n".join([f"the end of {self.log}:", *self.log_text().splitlines()[-lines:]])
+        return "\n".join(
+            [f"the end of {self.log}:", *self.log_text().splitlines()[-lines:]]
+        )
 
     def _forget(self) -> None:
         if self._output is not None:
@@ -148,5 +154,7 @@ def pytest_runtest_makereport(
         if program.process is not None and program.process.poll() is not None:
             report.sections.append((f"{program.name} has died", program.tail()))
         elif raised := program.lines_with("raised unexpected"):
-            report.sections.append((f"a task of {program.name} raised", "\n".join(raised)))
+            report.sections.append(
+                (f"a task of {program.name} raised", "\n".join(raised))
+            )
     return report

@@ -1,12 +1,9 @@
-import signal
 import sys
-from functools import partial
 from pathlib import Path
 
 import psutil
 import pytest
 
-from probing import probe
 from processes import club_worker
 from programs import Program
 
@@ -32,7 +29,9 @@ def program(tmp_path: Path, code: str, ready: str) -> Program:
 
 
 def test_a_missing_program_is_named(tmp_path: Path) -> None:
-    missing = Program("redis", ["/nowhere/redis-server"], tmp_path / "log", ready="", env={})
+    missing = Program(
+        "redis", ["/nowhere/redis-server"], tmp_path / "log", ready="", env={}
+    )
 
     with pytest.raises(FileNotFoundError, match="/nowhere/redis-server"):
         missing.start()

@@ -23,6 +23,8 @@ def notified(notifications: Program) -> list[str]:
     return [line.split(SENT)[1].split()[0] for line in lines]
 
 
-def assert_notified(notifications: Program, command: RegisterBook, times: int = 1) -> None:
+def assert_notified(
+    notifications: Program, command: RegisterBook, times: int = 1
+) -> None:
     told = notified(notifications).count(str(command.id))
     assert told == times, f"the members were told of {command.title} {told} times"

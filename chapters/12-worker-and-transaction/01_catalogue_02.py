@@ -24,8 +24,13 @@ def upsert(connection: Connection, table: Table) -> PostgresqlInsert | SqliteIns
     ``INSERT … ON CONFLICT``, and SQLAlchemy gives each dialect its own
     ``insert``: the connection's dialect chooses which one compiles.
     """
-    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    return dialects[connection.dialect.name](table)
+    match connection.dialect.name:
+        case "postgresql":
+            return postgresql.insert(table)
+        case "sqlite":
+            return sqlite.insert(table)
+        case other:
+            raise ValueError(f"the club has no upsert for {other}")
 
 
 def count_authors(connection: Connection, authors: Iterable[str]) -> None:

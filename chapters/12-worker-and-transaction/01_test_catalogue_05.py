@@ -42,7 +42,10 @@ def test_a_book_is_indexed_as_the_database_has_it(catalogue_engine: Engine) -> N
     with catalogue_engine.begin() as connection:
         connection.execute(
             tables.books.insert().values(
-                id=book_id, title="Dune", authors=["Frank Herbert"], isbn="9780441013593"
+                id=book_id,
+                title="Dune",
+                authors=["Frank Herbert"],
+                isbn="9780441013593",
             )
         )
         assert title_of(connection, uuid.uuid4()) is None

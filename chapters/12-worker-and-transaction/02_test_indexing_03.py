@@ -67,7 +67,9 @@ async def test_the_catalogue_finds_the_book_it_is_asked_to_index(
 
     transport = CeleryTransport(club_celery, ROUTES)
     uow = SlowCommitUnitOfWork(shared_engine, transport, give_the_catalogue_its_chance)
-    result = await register_and_index(register_dune, bus=bus, uow=uow, celery=club_celery)
+    result = await register_and_index(
+        register_dune, bus=bus, uow=uow, celery=club_celery
+    )
     assert result == Ok(dune)
 
     looked = partial(assert_looked_up, workers.catalogue, dune)

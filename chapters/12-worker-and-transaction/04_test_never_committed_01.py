@@ -7,9 +7,9 @@ import pytest
 from celery import Celery
 from messagebus import (
     AsyncAbstractEventstreamTransport,
-    AsyncSinkholeEventstreamTransport,
     AsyncEventstreamPublisher,
     AsyncMessageBus,
+    AsyncSinkholeEventstreamTransport,
     AsyncUnitOfWorkTransaction,
 )
 from sqlalchemy import Engine

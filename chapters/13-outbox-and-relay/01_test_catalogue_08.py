@@ -12,7 +12,6 @@ from reading_club.adapters.sql.catalogue import (
     title_of,
 )
 
-
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -35,7 +34,10 @@ def test_a_book_is_indexed_as_the_database_has_it(empty_database: Engine) -> Non
     with empty_database.begin() as connection:
         connection.execute(
             tables.books.insert().values(
-                id=book_id, title="Dune", authors=["Frank Herbert"], isbn="9780441013593"
+                id=book_id,
+                title="Dune",
+                authors=["Frank Herbert"],
+                isbn="9780441013593",
             )
         )
         assert title_of(connection, uuid.uuid4()) is None

@@ -1,4 +1,3 @@
-import signal
 import sys
 from pathlib import Path
 
@@ -32,7 +31,9 @@ def program(tmp_path: Path, code: str, ready: str) -> Program:
 
 
 def test_a_missing_program_is_named(tmp_path: Path) -> None:
-    missing = Program("redis", ["/nowhere/redis-server"], tmp_path / "log", ready="", env={})
+    missing = Program(
+        "redis", ["/nowhere/redis-server"], tmp_path / "log", ready="", env={}
+    )
 
     with pytest.raises(FileNotFoundError, match="/nowhere/redis-server"):
         missing.start()

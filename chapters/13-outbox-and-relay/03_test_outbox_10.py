@@ -16,6 +16,7 @@ from catalogue import numbered_registration
 from fake_celery import FakeCeleryClient
 from fakes import EventStream
 
+
 @pytest.fixture
 def outbox_uow(engine: AsyncEngine) -> SqlUnitOfWork:
     return outbox_unit_of_work(engine)

@@ -72,7 +72,11 @@ class SlowProxy:
         )
 
     async def _pass(
-        self, source: asyncio.StreamReader, target: asyncio.StreamWriter, *, answers: bool
+        self,
+        source: asyncio.StreamReader,
+        target: asyncio.StreamWriter,
+        *,
+        answers: bool,
     ) -> None:
         while not self._closed and (data := await source.read(65536)):
             if self.hold_after is not None and self.hold_after in data:

@@ -2,9 +2,9 @@
 
 Every process of the club (the worker, the relay) needs two URLs: where the
 database is, and where the broker is. The relay's other settings have
-defaults that suit production; the tests lower some of them. A setting that is missing or
-malformed stops the process at once, with an error that names it, rather
-than at the first message, with one that does not.
+defaults that suit production; the tests lower some of them. A setting that
+is missing or malformed stops the process at once, with an error that names
+it, rather than at the first message, with one that does not.
 """
 
 import os

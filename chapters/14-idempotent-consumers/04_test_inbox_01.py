@@ -66,7 +66,6 @@ def assert_no_duplicate(workers: CatalogueWorkers, message_id: str) -> None:
     assert workers.duplicates(message_id) == 0, "the second worker did not wait"
 
 
-
 @BOTH
 def test_a_message_is_a_first_delivery_once_per_consumer(
     empty_database: Engine,
