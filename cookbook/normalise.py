@@ -20,11 +20,14 @@ def anonymise(text: str, replacements: Mapping[str, str]) -> str:
     """Replace each absolute path in ``replacements`` with its placeholder.
 
     Longer paths are replaced first, so a virtualenv inside the project folder
-    is not half-replaced by the project's own placeholder.
+    is not half-replaced by the project's own placeholder. A path is replaced
+    where it stands as a path, not inside a longer one or inside a word: the
+    home folder ``/root`` is not the ``/root`` of ``mysql://root@db``.
     """
     for path in sorted(replacements, key=len, reverse=True):
         if path:
-            text = text.replace(path, replacements[path])
+            alone = re.compile(rf"(?<![\w/.-]){re.escape(path)}(?![\w.-])")
+            text = alone.sub(lambda _, path=path: replacements[path], text)
     return text
 
 

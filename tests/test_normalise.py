@@ -86,6 +86,14 @@ def test_real_changes_are_kept(first: str, second: str) -> None:
     assert normalise(first) != normalise(second)
 
 
+def test_anonymise_replaces_a_path_only_where_it_stands_as_one() -> None:
+    text = "/root/x and mysql://root:secret@db and /rooted and /root"
+
+    result = anonymise(text, {"/root": "~"})
+
+    assert result == "~/x and mysql://root:secret@db and /rooted and ~"
+
+
 def test_anonymise_replaces_longer_paths_first() -> None:
     text = "/work/x/build/step-01/.venv/lib/site.py and /work/x/build/step-01/tests"
 

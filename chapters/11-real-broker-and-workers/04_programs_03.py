@@ -7,7 +7,6 @@ file, which says when it is ready, and which a failure quotes.
 """
 
 import os
-import signal
 import subprocess
 from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -83,13 +82,11 @@ class Program(Executor):
     def stop(
         self, stop_signal: int | None = None, expected_returncode: int | None = None
     ) -> Self:
-        """Stop the program; kill it, and whatever it started, if it lingers."""
-        group = self.process.pid if self.process else None
+        """Stop the program, then kill whatever is left of it: mirakuru sends
+        the stop signal to every process it marked, which a process may
+        ignore, and kills only a program that outlives its timeout."""
         with suppress(ProcessFinishedWithError):  # it had failed: its log says why
             super().stop(stop_signal, expected_returncode)
-        if group is not None:  # a child that ignored the signal, in its group
-            with suppress(ProcessLookupError):
-                os.killpg(group, signal.SIGKILL)
         return self.kill()
 
     def kill(self, wait: bool = True, sig: int | None = None) -> Self:

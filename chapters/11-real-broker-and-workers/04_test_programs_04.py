@@ -1,9 +1,11 @@
 import sys
+from functools import partial
 from pathlib import Path
 
 import psutil
 import pytest
 
+from probing import probe
 from processes import club_worker
 from programs import Program
 
@@ -44,7 +46,7 @@ def test_a_program_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
 
     stubborn.stop()
 
-    assert dead(process)
+    probe(partial(assert_dead, process), timeout=5)
 
 
 def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
@@ -54,7 +56,7 @@ def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
 
     parent.stop()  # the parent dies of SIGTERM; its child ignores it
 
-    assert dead(child)
+    probe(partial(assert_dead, child), timeout=5)
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
@@ -65,7 +67,8 @@ def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -
         worker.start()
 
 
-def dead(process: psutil.Process) -> bool:
+def assert_dead(process: psutil.Process) -> None:
     """Gone, or a zombie: dead, and not yet reaped by its parent, which for
     an orphan may be a process that never reaps."""
-    return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    gone = not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    assert gone, f"process {process.pid} is still running"

@@ -1,4 +1,5 @@
 import sys
+from functools import partial
 from pathlib import Path
 
 import psutil
@@ -6,6 +7,7 @@ import pytest
 import redis
 from pytest_redis.executor import RedisExecutor
 
+from probing import probe
 from processes import club_worker
 from programs import Program
 
@@ -46,7 +48,7 @@ def test_a_program_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
 
     stubborn.stop()
 
-    assert dead(process)
+    probe(partial(assert_dead, process), timeout=5)
 
 
 def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
@@ -56,7 +58,7 @@ def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
 
     parent.stop()  # the parent dies of SIGTERM; its child ignores it
 
-    assert dead(child)
+    probe(partial(assert_dead, child), timeout=5)
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
@@ -81,7 +83,8 @@ def test_redis_keeps_what_it_accepted_across_a_restart(
     assert redis_client.lrange("accepted", 0, -1) == [b"before the restart"]
 
 
-def dead(process: psutil.Process) -> bool:
+def assert_dead(process: psutil.Process) -> None:
     """Gone, or a zombie: dead, and not yet reaped by its parent, which for
     an orphan may be a process that never reaps."""
-    return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    gone = not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    assert gone, f"process {process.pid} is still running"

@@ -68,7 +68,7 @@ def _database_url(url: str) -> str:
         backend = None
     if backend not in DATABASES:
         raise SettingsError(
-            f"CLUB_DATABASE_URL is {_kind(url)}: the club runs on "
+            f"CLUB_DATABASE_URL {_kind(url)}: the club runs on "
             "sqlite:///path/to/club.sqlite or postgresql://user@host/name"
         )
     return url
@@ -77,7 +77,7 @@ def _database_url(url: str) -> str:
 def _broker_url(url: str) -> str:
     if urlsplit(url).scheme not in BROKERS:
         raise SettingsError(
-            f"CLUB_BROKER_URL is {_kind(url)}: the broker is a Redis, "
+            f"CLUB_BROKER_URL {_kind(url)}: the broker is a Redis, "
             "redis://host:6379/0 (or rediss:// with TLS)"
         )
     return url
@@ -87,7 +87,7 @@ def _kind(url: str) -> str:
     """What a wrong URL is, said without the rest of it, which may hold a
     password."""
     scheme = urlsplit(url).scheme
-    return f"a {scheme}:// URL" if scheme and "://" in url else "not a URL"
+    return f"uses {scheme}://" if scheme and "://" in url else "is not a URL"
 
 
 def _positive(
