@@ -26,8 +26,8 @@ def anonymise(text: str, replacements: Mapping[str, str]) -> str:
     """
     for path in sorted(replacements, key=len, reverse=True):
         if path:
-            alone = re.compile(rf"(?<![\w/.-]){re.escape(path)}(?![\w.-])")
-            text = alone.sub(lambda _, path=path: replacements[path], text)
+            alone = re.compile(rf"(?<![\w/.-]){re.escape(path)}(?![\w-])")
+            text = alone.sub(replacements[path].replace("\\", r"\\"), text)
     return text
 
 
