@@ -39,6 +39,9 @@ UNSET_VARIABLES = (
     "PYTEST_VERSION",
     "PYTHONPATH",
     "FORCE_COLOR",
+    # Python may keep the bytecode it compiles in the step's folder: the
+    # processes a step starts (workers, a relay) then compile the project once.
+    "PYTHONDONTWRITEBYTECODE",
 )
 FIXED_VARIABLES = {
     "COLUMNS": "80",
