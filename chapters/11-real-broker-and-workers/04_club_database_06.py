@@ -2,11 +2,10 @@
 file, or the PostgreSQL of ``postgres.py``."""
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.sql import tables
@@ -15,24 +14,18 @@ from reading_club.adapters.sql.engine import create_engine, create_sync_engine
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file with the club's tables, in write-ahead-log mode.
-
-    In SQLite's default journal mode, a COMMIT has to wait for the readers
-    of other connections, and gives up with "database is locked". In WAL
-    mode, reading never blocks writing: a worker reading a book does not
-    hold up the club's next commit. The mode is kept in the file.
-    """
-    path: Path = tmp_path_factory.mktemp("club") / "club.sqlite"
-    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
-    # SQLite refuses to change the mode inside a transaction; Python's sqlite3
+    """A SQLite file with the club's tables, in write-ahead-log mode, where
+    readers never hold up a writer. The mode is kept in the file."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('club') / 'club.sqlite'}"
+    engine = sqlalchemy.create_engine(url)
+    # SQLite changes the mode only outside a transaction; Python's sqlite3
     # begins none before a PRAGMA. The answer is the mode now in force.
     with engine.connect() as connection:
         mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
-    if mode != "wal":
-        raise RuntimeError(f"{path} stayed in journal mode {mode!r}, not WAL")
+    assert mode == "wal", f"{url} stayed in journal mode {mode!r}"
     tables.metadata.create_all(engine)
     engine.dispose()
-    return f"sqlite:///{path}"
+    return url
 
 
 @pytest.fixture(scope="session", params=["sqlite"])
@@ -52,14 +45,11 @@ def reader(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def empty_database(reader: Engine) -> Engine:
-    """The shared database, emptied before the test.
-
-    The tests that use it commit for real, since other processes read only
-    what is committed: the rows of the previous test are deleted first.
-    """
+    """The shared database, emptied first: tests that other processes read
+    commit for real, and leave their rows behind."""
     with reader.begin() as connection:
         for table in reversed(tables.metadata.sorted_tables):
-            connection.execute(delete(table))
+            connection.execute(table.delete())
     return reader
 
 

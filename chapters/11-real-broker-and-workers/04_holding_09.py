@@ -1,17 +1,10 @@
-"""Holding a task at a chosen point, until the test lets it go on.
+"""Holding a task at a chosen point until the test lets it go on: to keep a
+consumer from being quick, every time, without sleeping.
 
-To show what a slow consumer does to a test, every time, the test must keep
-the consumer from being quick. Sleeping for a guess would be slow, and wrong
-now and then. Instead, the task and the test
-share a directory, named by the worker's ``HOLD_DIR`` environment variable:
-
-- the test arms the hold: it creates ``hold-<where>``;
-- the task, once at ``where``, writes ``<its pid>.holding``, then waits
-  until ``release`` exists;
-- the test waits for the ``.holding`` file, does what it came for, and
-  creates ``release``.
-
-The task's side is ``hold_if_armed``; the test's side is ``Hold``.
+The task and the test share the directory named by the worker's ``HOLD_DIR``:
+the test arms a hold by creating ``hold-<where>``; a task that reaches
+``where`` writes ``<its pid>.holding`` and waits for ``release``; the test
+waits for the ``.holding`` file, does what it came for, and releases.
 """
 
 import os
@@ -25,8 +18,7 @@ Where = Literal["mail_server"]
 """Where a task can hold: the stand-in's mail server."""
 
 HOLD_LIMIT = 30.0
-"""Seconds a task holds at most: a test that never releases it fails, and
-does not leave a worker stuck forever."""
+"""Seconds a task holds at most, should a test never release it."""
 
 
 def hold_if_armed(where: Where) -> None:
@@ -50,7 +42,6 @@ class Hold:
         directory.mkdir(exist_ok=True)
 
     def arm(self, where: Where) -> None:
-        """The next task that reaches ``where`` holds there."""
         (self.directory / "release").unlink(missing_ok=True)
         (self.directory / f"hold-{where}").touch()
 
@@ -60,9 +51,7 @@ class Hold:
 
     def _holder(self) -> int:
         holding = list(self.directory.glob("*.holding"))
-        assert holding, f"no task has reached the hold in {self.directory}"
-        if len(holding) > 1:
-            raise RuntimeError(f"{len(holding)} tasks hold, not one: {holding}")
+        assert len(holding) == 1, f"tasks holding in {self.directory}: {holding}"
         return int(holding[0].stem)
 
     def release(self) -> None:

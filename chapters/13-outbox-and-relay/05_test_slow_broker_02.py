@@ -1,4 +1,4 @@
-"""A slow broker: every answer of Redis takes a second to come back."""
+"""A slow broker: Redis takes every command, and keeps its answers."""
 
 import asyncio
 import time
@@ -18,8 +18,8 @@ from reading_club.service.unit_of_work import AbstractUnitOfWork
 from catalogue import numbered_registration
 from slow_proxy import SlowProxy
 
-ANSWER_DELAY = 1.0
-"""Seconds each answer of Redis takes to reach the relay."""
+SEND_TIMEOUT = 10.0
+"""Seconds the relay waits for an answer: longer than SQLite's busy timeout."""
 
 REGISTRATION_LIMIT = 0.5
 """Seconds a registration may take: milliseconds, unless it waits for the relay."""
@@ -37,12 +37,12 @@ async def test_a_slow_broker_slows_no_registration(
             numbered_registration(number, f"Book {number}"), bus=bus, uow=uow
         )
 
-    async with SlowProxy(redis_executor.port, ANSWER_DELAY) as proxy:
-        celery = bootstrap.sending_celery(proxy.url, timeout=10 * ANSWER_DELAY)
+    async with SlowProxy(redis_executor.port) as proxy:
+        celery = bootstrap.sending_celery(proxy.url, timeout=SEND_TIMEOUT)
         relaying = asyncio.create_task(
             relay_batch(shared_engine, bootstrap.relay_transport(celery))
         )
-        await asyncio.wait_for(proxy.delaying.wait(), timeout=5)
+        await asyncio.wait_for(proxy.holding.wait(), timeout=5)
 
         # The relay waits for Redis; meanwhile, the club registers a book.
         failures: list[str] = []

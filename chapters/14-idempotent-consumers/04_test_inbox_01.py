@@ -59,7 +59,7 @@ async def test_two_workers_with_the_same_message_at_once_count_it_once(
 
 def assert_taken_by_both(workers: CatalogueWorkers, message_id: str) -> None:
     received = workers.received(message_id)
-    assert all(received.values()), f"{message_id} went to {received}"
+    assert all(received), f"{message_id} taken by each worker: {received}"
 
 
 def assert_no_duplicate(workers: CatalogueWorkers, message_id: str) -> None:
