@@ -53,6 +53,12 @@ def worker_celery(settings: Settings) -> Celery:
         # A worker waits for messages with Redis's BRPOP, a second at a time
         # by default, and sees that it should stop only between two waits: a
         # tenth of a second stops it sooner, for ten idle calls a second.
-        broker_transport_options={"polling_interval": 0.1},
+        broker_transport_options={
+            "polling_interval": 0.1,
+            # kombu sets no socket timeout: a broker that vanishes without
+            # closing the connection would hold a command forever.
+            "socket_timeout": 10,
+            "socket_connect_timeout": 10,
+        },
     )
     return app

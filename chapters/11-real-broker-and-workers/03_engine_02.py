@@ -60,7 +60,8 @@ def _configure(engine: Engine) -> None:
 
 
 def _let_sqlalchemy_begin_sqlite_transactions(engine: Engine) -> None:
-    """Make savepoints part of the transaction on SQLite.
+    """Make savepoints part of the transaction on SQLite, and let readers and
+    a writer work at once.
 
     Python's sqlite3 driver, alone or under aiosqlite, starts transactions
     itself, and only right before an INSERT, UPDATE or DELETE. A SAVEPOINT
@@ -69,6 +70,12 @@ def _let_sqlalchemy_begin_sqlite_transactions(engine: Engine) -> None:
     each of its transactions starts. (Python 3.12's ``autocommit=False``
     connection argument would do the same, but Python 3.11's sqlite3 rejects
     it.)
+
+    In SQLite's default journal mode, a COMMIT waits for the readers of the
+    other connections, and gives up with "database is locked" after the
+    driver's busy timeout (5 s). In write-ahead-log mode, readers never hold
+    up a writer: a worker reading a book does not fail the next commit of a
+    request. The mode is set outside any transaction, and kept in the file.
     """
 
     @event.listens_for(engine, "connect")
@@ -76,6 +83,9 @@ def _let_sqlalchemy_begin_sqlite_transactions(engine: Engine) -> None:
         dbapi_connection: Any, connection_record: ConnectionPoolEntry
     ) -> None:
         dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory one says "memory"
+        cursor.close()
 
     @event.listens_for(engine, "begin")
     def _sqlalchemy_begins(connection: Connection) -> None:

@@ -9,6 +9,7 @@ one that does not.
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import make_url
@@ -25,7 +26,7 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    """``CLUB_DATABASE_URL``: ``sqlite:///club.sqlite`` or
+    """``CLUB_DATABASE_URL``: ``sqlite:////var/lib/club/club.sqlite`` or
     ``postgresql://club@localhost/club``, without a driver."""
 
     broker_url: str
@@ -36,9 +37,14 @@ class Settings:
         """The settings in ``environ``, or a ``SettingsError`` naming the first
         one that is missing or malformed."""
         return cls(
-            database_url=_database_url(_required(environ, "CLUB_DATABASE_URL")),
+            database_url=database_url(environ),
             broker_url=_broker_url(_required(environ, "CLUB_BROKER_URL")),
         )
+
+
+def database_url(environ: Mapping[str, str] = os.environ) -> str:
+    """``CLUB_DATABASE_URL``, checked: for a program that needs nothing else."""
+    return _database_url(_required(environ, "CLUB_DATABASE_URL"))
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:
@@ -50,13 +56,21 @@ def _required(environ: Mapping[str, str], name: str) -> str:
 
 def _database_url(url: str) -> str:
     try:
-        backend = make_url(url).get_backend_name()
+        parsed = make_url(url)
     except ArgumentError:
-        backend = None
-    if backend not in DATABASES:
+        parsed = None
+    if parsed is None or parsed.drivername not in DATABASES:
         raise SettingsError(
             f"CLUB_DATABASE_URL {_kind(url)}: the club runs on "
-            "sqlite:///path/to/club.sqlite or postgresql://user@host/name"
+            "sqlite:////path/to/club.sqlite or postgresql://user@host/name, "
+            "without a driver: each process picks its own"
+        )
+    if parsed.drivername == "sqlite" and not Path(parsed.database or "").is_absolute():
+        raise SettingsError(
+            "CLUB_DATABASE_URL must name a SQLite file by its absolute path, "
+            "sqlite:////path/to/club.sqlite: every process of the club opens it, "
+            "each from its own working directory, and an in-memory database "
+            "would be each process's own"
         )
     return url
 

@@ -4,7 +4,6 @@ file, or the PostgreSQL of ``postgres.py``."""
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import sqlalchemy
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,15 +13,9 @@ from reading_club.adapters.sql.engine import create_engine, create_sync_engine
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file with the club's tables, in write-ahead-log mode, where
-    readers never hold up a writer. The mode is kept in the file."""
+    """A SQLite file with the club's tables."""
     url = f"sqlite:///{tmp_path_factory.mktemp('club') / 'club.sqlite'}"
-    engine = sqlalchemy.create_engine(url)
-    # SQLite changes the mode only outside a transaction; Python's sqlite3
-    # begins none before a PRAGMA. The answer is the mode now in force.
-    with engine.connect() as connection:
-        mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
-    assert mode == "wal", f"{url} stayed in journal mode {mode!r}"
+    engine = create_sync_engine(url)
     tables.metadata.create_all(engine)
     engine.dispose()
     return url

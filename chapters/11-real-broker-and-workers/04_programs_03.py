@@ -33,6 +33,7 @@ class Program(Executor):
         *,
         ready: str,
         env: Mapping[str, str],
+        timeout: float = 30,
     ) -> None:
         # pytest's pythonpath is not passed on: the program imports the club's
         # modules, and the tests' stand-ins and hooks, from here.
@@ -42,7 +43,7 @@ class Program(Executor):
             envvars={"PYTHONPATH": path, **env},
             stdin=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
-            timeout=30,
+            timeout=timeout,  # to start, and to stop before it is killed
             sleep=0.01,
         )
         self.name, self.log, self.ready = name, log, ready

@@ -35,9 +35,10 @@ child.wait()
 """
 
 
-def program(tmp_path: Path, code: str, ready: str) -> Program:
+def program(tmp_path: Path, code: str, ready: str, timeout: float = 30) -> Program:
     command = [sys.executable, "-c", code]
-    return Program("stubborn", command, tmp_path / "log", ready=ready, env={})
+    log = tmp_path / "log"
+    return Program("stubborn", command, log, ready=ready, env={}, timeout=timeout)
 
 
 def test_a_missing_program_is_named(tmp_path: Path) -> None:
@@ -50,8 +51,9 @@ def test_a_missing_program_is_named(tmp_path: Path) -> None:
 
 
 def test_a_program_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
-    stubborn = program(tmp_path, IGNORES_SIGTERM, ready="ignoring SIGTERM").start()
-    stubborn._timeout = 0.1  # mirakuru's wait before it kills: 30 s otherwise
+    # One second to start, and to stop before it is killed: 30 s otherwise.
+    stubborn = program(tmp_path, IGNORES_SIGTERM, "ignoring SIGTERM", timeout=1)
+    stubborn.start()
     process = psutil.Process(stubborn.pid)
 
     stubborn.stop()
@@ -82,7 +84,8 @@ def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
-    env = {"CLUB_DATABASE_URL": "sqlite://", "CLUB_BROKER_URL": "localhost:6379"}
+    database = f"sqlite:///{tmp_path / 'club.sqlite'}"
+    env = {"CLUB_DATABASE_URL": database, "CLUB_BROKER_URL": "localhost:6379"}
     worker = club_worker("catalogue", tmp_path, env)
 
     with pytest.raises(RuntimeError, match="CLUB_BROKER_URL is not a URL"):

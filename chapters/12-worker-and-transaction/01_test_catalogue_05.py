@@ -1,10 +1,13 @@
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lastuuid import uuid7
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.catalogue import (
@@ -37,6 +40,12 @@ def test_each_author_is_counted_once_per_book(catalogue_engine: Engine) -> None:
         assert books_counted(connection, "Ursula K. Le Guin") == 0
 
 
+def test_a_sqlite_file_is_in_write_ahead_log_mode(catalogue_engine: Engine) -> None:
+    with catalogue_engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert mode == "wal"
+
+
 def test_a_book_is_indexed_as_the_database_has_it(catalogue_engine: Engine) -> None:
     book_id = uuid7()
     with catalogue_engine.begin() as connection:
@@ -57,3 +66,15 @@ def test_a_book_is_indexed_as_the_database_has_it(catalogue_engine: Engine) -> N
     with catalogue_engine.connect() as connection:
         rows = connection.execute(select(tables.search_index)).all()
     assert [(row.book_id, row.title) for row in rows] == [(book_id, "Dune")]
+
+
+def test_the_schema_program_creates_the_clubs_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    program = [sys.executable, "-m", "reading_club.entrypoints.schema"]
+    environ = {**os.environ, "CLUB_DATABASE_URL": url, "PYTHONPATH": "src"}
+
+    subprocess.run(program, env=environ, check=True)
+
+    engine = create_sync_engine(url)
+    assert set(tables.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()

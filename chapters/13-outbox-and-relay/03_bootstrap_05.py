@@ -45,8 +45,9 @@ def sending_celery(broker_url: str, timeout: float = BROKER_TIMEOUT) -> Celery:
 
     With Celery's defaults, a send to a broker that is down fails after
     three more tries, 0.6 s later; without those publish retries, Celery
-    tries to reconnect instead, for up to ``broker_connection_timeout``
-    (4 s), unless the transport's ``max_retries`` is 0. kombu sets no socket
+    tries to reconnect instead, after 2 s, then 4 s, until
+    ``broker_connection_timeout`` (4 s) has passed, unless the transport's
+    ``max_retries`` is 0. kombu sets no socket
     timeout: a broker that takes the connection and never answers would hold
     a send forever. The timeouts bound each call to the broker, not a whole
     batch of sends. The relay has its own way to try again, a safer one: a
@@ -84,6 +85,12 @@ def worker_celery(settings: Settings) -> Celery:
         # A worker waits for messages with Redis's BRPOP, a second at a time
         # by default, and sees that it should stop only between two waits: a
         # tenth of a second stops it sooner, for ten idle calls a second.
-        broker_transport_options={"polling_interval": 0.1},
+        broker_transport_options={
+            "polling_interval": 0.1,
+            # kombu sets no socket timeout: a broker that vanishes without
+            # closing the connection would hold a command forever.
+            "socket_timeout": 10,
+            "socket_connect_timeout": 10,
+        },
     )
     return app

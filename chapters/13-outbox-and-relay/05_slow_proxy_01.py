@@ -1,10 +1,10 @@
-"""A broker that is as slow as a test wants, for the tests of a slow broker.
+"""A broker as slow as a test wants, for the tests of a slow broker.
 
 ``SlowProxy`` listens on a loopback port of its own and passes every command
-on to Redis at once. Redis's answers come back too, until a command that
-holds ``hold_after`` has passed (any command, when it is None): from then on
-the proxy keeps them. Redis has done what it was asked, and the client waits.
-Closing the proxy closes every connection: the answers kept go nowhere.
+on to Redis at once. Redis's answers come back ``delay`` seconds late; once a
+command that holds ``hold_after`` has passed, they do not come back at all:
+Redis has done what it was asked, and the client waits. Closing the proxy
+closes every connection, and the answers kept go nowhere.
 """
 
 import asyncio
@@ -13,11 +13,17 @@ from typing import Self
 
 
 class SlowProxy:
-    def __init__(self, upstream_port: int, hold_after: bytes | None = None) -> None:
-        self.upstream_port = upstream_port
-        self.hold_after = hold_after
-        self.holding = asyncio.Event()
-        """Set once an answer of Redis is kept in the proxy."""
+    def __init__(
+        self, upstream_port: int, delay: float = 0.0, hold_after: bytes | None = None
+    ) -> None:
+        self.upstream_port, self.delay, self.hold_after = (
+            upstream_port,
+            delay,
+            hold_after,
+        )
+        self.late = asyncio.Event()
+        """Set once an answer of Redis is late, or kept."""
+        self._holding = False
         self._closing = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -65,8 +71,8 @@ class SlowProxy:
         self, source: asyncio.StreamReader, target: asyncio.StreamWriter
     ) -> None:
         while data := await source.read(65536):
-            if self.hold_after is None or self.hold_after in data:
-                self.holding.set()
+            if self.hold_after is not None and self.hold_after in data:
+                self._holding = True
             target.write(data)
             await target.drain()
 
@@ -74,8 +80,11 @@ class SlowProxy:
         self, source: asyncio.StreamReader, target: asyncio.StreamWriter
     ) -> None:
         while data := await source.read(65536):
-            if self.holding.is_set():
+            if self._holding or self.delay:
+                self.late.set()
+            if self._holding:
                 await self._closing.wait()  # kept until the proxy closes
                 return
+            await asyncio.sleep(self.delay)
             target.write(data)
             await target.drain()

@@ -1,4 +1,4 @@
-"""A slow broker: Redis takes every command, and keeps its answers."""
+"""A slow broker: each answer of Redis comes half a second late."""
 
 import asyncio
 import time
@@ -18,8 +18,11 @@ from reading_club.service.unit_of_work import AbstractUnitOfWork
 from catalogue import numbered_registration
 from slow_proxy import SlowProxy
 
-SEND_TIMEOUT = 10.0
-"""Seconds the relay waits for an answer: longer than SQLite's busy timeout."""
+ANSWER_DELAY = 0.5
+"""Seconds each answer of Redis takes: well within the relay's 2 s timeout."""
+
+EVENTS = 6
+"""Events waiting to be relayed: twelve sends, at least six seconds."""
 
 REGISTRATION_LIMIT = 0.5
 """Seconds a registration may take: milliseconds, unless it waits for the relay."""
@@ -32,23 +35,22 @@ async def test_a_slow_broker_slows_no_registration(
     redis_executor: RedisExecutor,
 ) -> None:
     uow = bootstrap.request_unit_of_work(shared_engine)
-    for number in range(3):
-        await register_book(
-            numbered_registration(number, f"Book {number}"), bus=bus, uow=uow
-        )
+    for number in range(EVENTS):
+        command = numbered_registration(number, f"Book {number}")
+        await register_book(command, bus=bus, uow=uow)
 
-    async with SlowProxy(redis_executor.port) as proxy:
-        celery = bootstrap.sending_celery(proxy.url, timeout=SEND_TIMEOUT)
+    async with SlowProxy(redis_executor.port, ANSWER_DELAY) as proxy:
+        celery = bootstrap.sending_celery(proxy.url)
         relaying = asyncio.create_task(
             relay_batch(shared_engine, bootstrap.relay_transport(celery))
         )
-        await asyncio.wait_for(proxy.holding.wait(), timeout=5)
+        await asyncio.wait_for(proxy.late.wait(), timeout=5)
 
         # The relay waits for Redis; meanwhile, the club registers a book.
         failures: list[str] = []
         started = time.monotonic()
         try:
-            await register_book(numbered_registration(3, "Emma"), bus=bus, uow=uow)
+            await register_book(numbered_registration(EVENTS, "Emma"), bus=bus, uow=uow)
         except DBAPIError as error:
             failures.append(f"Emma: {error.orig}")
         took = time.monotonic() - started

@@ -159,7 +159,8 @@ async def _settle(
     engine: AsyncEngine, relay: str, rows: Sequence[Row[Any]], sent: list[uuid.UUID]
 ) -> None:
     """Mark the sent messages sent, and give back the claim on the others."""
-    unsent = [row.message_id for row in rows if row.message_id not in set(sent)]
+    done = set(sent)
+    unsent = [row.message_id for row in rows if row.message_id not in done]
     async with engine.begin() as connection:
         if sent:
             await connection.execute(

@@ -54,15 +54,15 @@ async def relay_forever(
         else:
             if batch.sent:
                 log.info("relayed %d messages", len(batch.sent))
-            # A full batch: more messages may be waiting already.
-            pause = 0 if batch.claimed == settings.relay_batch_size else IDLE
+            # A full batch sent: more messages may be waiting already.
+            pause = 0 if len(batch.sent) == settings.relay_batch_size else IDLE
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), pause)
 
 
 async def run(settings: Settings) -> None:
     engine = bootstrap.database(settings)
-    celery = bootstrap.sending_celery(settings.broker_url)
+    celery = bootstrap.sending_celery(settings.broker_url, settings.broker_timeout)
     transport = bootstrap.relay_transport(celery)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

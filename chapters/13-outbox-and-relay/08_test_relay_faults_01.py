@@ -39,7 +39,9 @@ async def test_a_relay_killed_before_marking_its_batch_sends_it_again(
     env = {"CLUB_DATABASE_URL": database_url, "CLUB_RELAY_LEASE": str(LEASE)}
 
     async with SlowProxy(redis_executor.port, hold_after=b"LPUSH") as proxy:
-        first = club_relay("relay-1", tmp_path, {**env, "CLUB_BROKER_URL": proxy.url})
+        # It waits a minute for an answer: it must not give up, and send again.
+        slow = {"CLUB_BROKER_URL": proxy.url, "CLUB_BROKER_TIMEOUT": "60"}
+        first = club_relay("relay-1", tmp_path, {**env, **slow})
         with first:
             # Redis has the task, and the relay waits for Redis to say so.
             told = partial(assert_notified, workers.notifications, dune, 1)

@@ -43,7 +43,9 @@ class Hold:
         directory.mkdir(exist_ok=True)
 
     def arm(self, where: Where) -> None:
-        (self.directory / "release").unlink(missing_ok=True)
+        """The next task that reaches ``where`` holds there."""
+        for stale in [self.directory / "release", *self.directory.glob("*.holding")]:
+            stale.unlink(missing_ok=True)
         (self.directory / f"hold-{where}").touch()
 
     def wait_until_holding(self, timeout: float) -> int:

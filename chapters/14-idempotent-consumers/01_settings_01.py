@@ -10,6 +10,7 @@ than at the first message, with one that does not.
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -29,11 +30,15 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    """``CLUB_DATABASE_URL``: ``sqlite:///club.sqlite`` or
+    """``CLUB_DATABASE_URL``: ``sqlite:////var/lib/club/club.sqlite`` or
     ``postgresql://club@localhost/club``, without a driver."""
 
     broker_url: str
     """``CLUB_BROKER_URL``: the Redis that carries the club's messages."""
+
+    broker_timeout: float = 2.0
+    """``CLUB_BROKER_TIMEOUT``: seconds the broker may take to accept a
+    connection, or to answer a command, before a send fails."""
 
     relay_batch_size: int = 100
     """``CLUB_RELAY_BATCH_SIZE``: the messages the relay claims at a time."""
@@ -56,13 +61,19 @@ class Settings:
         """The settings in ``environ``, or a ``SettingsError`` naming the first
         one that is missing or malformed."""
         return cls(
-            database_url=_database_url(_required(environ, "CLUB_DATABASE_URL")),
+            database_url=database_url(environ),
             broker_url=_broker_url(_required(environ, "CLUB_BROKER_URL")),
+            broker_timeout=_positive(environ, "CLUB_BROKER_TIMEOUT", float, 2.0),
             relay_batch_size=_positive(environ, "CLUB_RELAY_BATCH_SIZE", int, 100),
             relay_lease=_positive(environ, "CLUB_RELAY_LEASE", float, 300.0),
             redelivery_timeout=_optional(environ, "CLUB_REDELIVERY_TIMEOUT"),
             redelivery_check=_optional(environ, "CLUB_REDELIVERY_CHECK"),
         )
+
+
+def database_url(environ: Mapping[str, str] = os.environ) -> str:
+    """``CLUB_DATABASE_URL``, checked: for a program that needs nothing else."""
+    return _database_url(_required(environ, "CLUB_DATABASE_URL"))
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:
@@ -74,13 +85,21 @@ def _required(environ: Mapping[str, str], name: str) -> str:
 
 def _database_url(url: str) -> str:
     try:
-        backend = make_url(url).get_backend_name()
+        parsed = make_url(url)
     except ArgumentError:
-        backend = None
-    if backend not in DATABASES:
+        parsed = None
+    if parsed is None or parsed.drivername not in DATABASES:
         raise SettingsError(
             f"CLUB_DATABASE_URL {_kind(url)}: the club runs on "
-            "sqlite:///path/to/club.sqlite or postgresql://user@host/name"
+            "sqlite:////path/to/club.sqlite or postgresql://user@host/name, "
+            "without a driver: each process picks its own"
+        )
+    if parsed.drivername == "sqlite" and not Path(parsed.database or "").is_absolute():
+        raise SettingsError(
+            "CLUB_DATABASE_URL must name a SQLite file by its absolute path, "
+            "sqlite:////path/to/club.sqlite: every process of the club opens it, "
+            "each from its own working directory, and an in-memory database "
+            "would be each process's own"
         )
     return url
 

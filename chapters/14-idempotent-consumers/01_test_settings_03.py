@@ -14,6 +14,7 @@ def test_the_two_urls_are_enough() -> None:
     assert settings.database_url == VALID["CLUB_DATABASE_URL"]
     assert settings.broker_url == VALID["CLUB_BROKER_URL"]
     assert (settings.relay_batch_size, settings.relay_lease) == (100, 300.0)
+    assert settings.broker_timeout == 2.0
     assert (settings.redelivery_timeout, settings.redelivery_check) == (None, None)
 
 
@@ -30,6 +31,9 @@ def test_a_missing_url_is_named(name: str) -> None:
     [
         ("CLUB_DATABASE_URL", "mysql://club:secret@db/club", "uses mysql://"),
         ("CLUB_DATABASE_URL", "club.sqlite", "is not a URL"),
+        ("CLUB_DATABASE_URL", "postgresql+asyncpg://db/club", "without a driver"),
+        ("CLUB_DATABASE_URL", "sqlite:///club.sqlite", "by its absolute path"),
+        ("CLUB_DATABASE_URL", "sqlite://", "by its absolute path"),
         ("CLUB_BROKER_URL", "amqp://guest:secret@mq//", "uses amqp://"),
         ("CLUB_BROKER_URL", "guest:secret@localhost:6379", "is not a URL"),
         ("CLUB_RELAY_LEASE", "five", "'five' is not a number"),

@@ -12,7 +12,7 @@ take a synchronous connection.
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Engine, delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from reading_club.adapters.sql import tables
@@ -58,12 +58,27 @@ def _received(connection: Connection, message_id: uuid.UUID, consumer: str) -> b
     return connection.execute(query).first() is not None
 
 
-def prune_inbox(connection: Connection, received_before: datetime) -> int:
+def prune_inbox(
+    engine: Engine, received_before: datetime, batch_size: int = 5000
+) -> int:
     """Forget the messages received before ``received_before``; how many.
 
     A message forgotten is a message that would be handled again: keep them
     longer than a duplicate can take to arrive (a relay down for a day, a
-    visibility timeout, a retry), such as a week.
+    visibility timeout, a retry), such as a week. The rows go a batch per
+    transaction, so that no transaction holds its locks for long.
     """
-    statement = delete(tables.inbox).where(tables.inbox.c.received_at < received_before)
-    return connection.execute(statement).rowcount
+    inbox = tables.inbox
+    oldest = (
+        select(inbox.c.message_id, inbox.c.consumer)
+        .where(inbox.c.received_at < received_before)
+        .limit(batch_size)
+    )
+    key = tuple_(inbox.c.message_id, inbox.c.consumer)
+    pruned = 0
+    while True:
+        with engine.begin() as connection:
+            deleted = connection.execute(delete(inbox).where(key.in_(oldest))).rowcount
+        pruned += deleted
+        if deleted < batch_size:
+            return pruned

@@ -101,16 +101,19 @@ def test_pruning_forgets_the_messages_received_before_the_cutoff(
     empty_database: Engine,
 ) -> None:
     now = datetime.now(UTC)
-    old, recent = uuid7(), uuid7()
+    old, older, recent = uuid7(), uuid7(), uuid7()
     with empty_database.begin() as connection:
         connection.execute(
             tables.inbox.insert(),
             [
                 received(old, now - timedelta(days=8)),
+                received(older, now - timedelta(days=9)),
                 received(recent, now - timedelta(days=6)),
             ],
         )
-        assert prune_inbox(connection, received_before=now - timedelta(days=7)) == 1
+
+    cutoff = now - timedelta(days=7)
+    assert prune_inbox(empty_database, cutoff, batch_size=1) == 2
 
     with empty_database.connect() as connection:
         kept = connection.execute(select(tables.inbox.c.message_id)).scalars().all()

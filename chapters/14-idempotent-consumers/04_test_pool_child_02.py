@@ -29,6 +29,8 @@ async def test_a_message_whose_pool_process_died_comes_back_at_once(
     reader: Engine,
     dune_registered: dict[str, Any],
 ) -> None:
+    # Only the worker's rejection can bring the message back within the test.
+    catalogue_workers.env["CLUB_REDELIVERY_TIMEOUT"] = "60"
     [worker] = catalogue_workers.start(1, pool="prefork")
     hold.arm("after_task")
     await catalogue_transport.send_message_serialized(dune_registered)

@@ -44,8 +44,8 @@ async def test_the_clubs_programs_count_the_books_registered(
     with redis.Redis.from_url(broker_url) as client:
         client.flushdb()
     env = {"CLUB_DATABASE_URL": database_url, "CLUB_BROKER_URL": broker_url}
-    # As production starts them: the worker with its prefork pool, no hooks.
-    worker = club_worker("worker", tmp_path, env)
+    # As production starts them: the worker with a prefork pool, and no hooks.
+    worker = club_worker("worker", tmp_path, env, "--concurrency=2")
     relay = club_relay("relay", tmp_path, env)
     try:
         start_together([worker, relay])

@@ -28,6 +28,9 @@ def test_a_missing_url_is_named(name: str) -> None:
     [
         ("CLUB_DATABASE_URL", "mysql://club:secret@db/club", "uses mysql://"),
         ("CLUB_DATABASE_URL", "club.sqlite", "is not a URL"),
+        ("CLUB_DATABASE_URL", "postgresql+asyncpg://db/club", "without a driver"),
+        ("CLUB_DATABASE_URL", "sqlite:///club.sqlite", "by its absolute path"),
+        ("CLUB_DATABASE_URL", "sqlite://", "by its absolute path"),
         ("CLUB_BROKER_URL", "amqp://guest:secret@mq//", "uses amqp://"),
         ("CLUB_BROKER_URL", "guest:secret@localhost:6379", "is not a URL"),
     ],

@@ -1,8 +1,11 @@
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.catalogue import books_counted, count_authors
@@ -28,3 +31,21 @@ def test_each_author_is_counted_once_per_book(catalogue_engine: Engine) -> None:
         assert books_counted(connection, "Terry Pratchett") == 2
         assert books_counted(connection, "Neil Gaiman") == 2
         assert books_counted(connection, "Ursula K. Le Guin") == 0
+
+
+def test_a_sqlite_file_is_in_write_ahead_log_mode(catalogue_engine: Engine) -> None:
+    with catalogue_engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert mode == "wal"
+
+
+def test_the_schema_program_creates_the_clubs_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    program = [sys.executable, "-m", "reading_club.entrypoints.schema"]
+    environ = {**os.environ, "CLUB_DATABASE_URL": url, "PYTHONPATH": "src"}
+
+    subprocess.run(program, env=environ, check=True)
+
+    engine = create_sync_engine(url)
+    assert set(tables.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
