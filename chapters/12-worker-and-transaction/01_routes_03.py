@@ -18,8 +18,9 @@ CATALOGUE = Consumer(task="catalogue.book_registered", queue="catalogue")
 (``reading_club.entrypoints.worker``): it counts the books of each author."""
 
 INDEX_BOOK = Consumer(task="catalogue.index_book", queue="catalogue")
-"""The catalogue indexes a book for the club's search when the club asks it
-to, by the book's id. Its worker reads it from the same queue."""
+"""A task that the club sends its catalogue by hand, not an event of the
+stream: index a book, by its id. It is named as a consumer is, by its task
+and its queue, the catalogue's."""
 
 ROUTES: Routes = {"book_registered_v1": (NOTIFICATIONS, CATALOGUE)}
 """The consumers of each message type, by its serialized ``type``. A message
