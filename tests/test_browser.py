@@ -182,3 +182,24 @@ def test_a_code_block_without_a_copy_button_and_hard_to_read(tmp_path: Path) -> 
         "hard to read (contrast below 4.5:1):\n  - 'x = 1': rgb(34, 34, 34) on "
         "rgb(18, 19, 15), 1.1"
     ) in problems[1]
+
+
+def test_a_closed_dropdown_is_opened_before_its_content_is_checked(
+    tmp_path: Path,
+) -> None:
+    site = chapter_site(
+        tmp_path,
+        '</p><details><summary>The harness</summary><div class="wide" '
+        'style="overflow-x: auto"><div style="width: 1000px">folded</div>'
+        "</div></details><p>",
+    )
+
+    problems = check_site(
+        site,
+        chapters_dir=tmp_path / "no-chapters",
+        screenshots=tmp_path / "shots",
+        only=("phone",),
+    )
+
+    (problem,) = problems
+    assert re.search(r"div\.wide scrolls sideways \(1000 px in \d+ px\)", problem)

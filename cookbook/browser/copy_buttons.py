@@ -1,13 +1,14 @@
 """Every copy button of every chapter page, clicked, and the clipboard read.
 
-A console block's button must copy the command alone, without the ``$ ``
-prompt and without the output; a code block's the whole snippet. The
+A console block's button must copy its commands alone, without the ``$ ``
+prompts and without the output; a code block's the whole snippet. The
 clipboard is what a reader pastes, so it is read back rather than the
 button's configuration trusted.
 """
 
 from playwright.sync_api import BrowserContext
 
+from cookbook.browser.dropdowns import open_every_dropdown
 from cookbook.browser.javascript import script
 from cookbook.browser.report import Report
 from cookbook.browser.site_map import Site
@@ -21,12 +22,17 @@ def check_copy_buttons(context: BrowserContext, site: Site, report: Report) -> i
     clicked = 0
     for url in site.chapter_pages():
         page.goto(url, wait_until="load")
+        open_every_dropdown(page)
         name = site.relative(url)
         for block in page.evaluate(script("copy_blocks")):
             shown: str = block["text"].rstrip("\n")
             if block["console"]:
-                first = shown.split("\n", 1)[0]
-                expected = first.removeprefix("$ ")
+                commands = [
+                    line.removeprefix("$ ")
+                    for line in shown.split("\n")
+                    if line.startswith("$ ")
+                ]
+                expected = "\n".join(commands)
                 kind = "console block"
             else:
                 expected = shown

@@ -11,6 +11,7 @@ piece of highlighted text against it, which must keep a contrast of 4.5:1
 from playwright.sync_api import Browser
 
 from cookbook.browser.chromium import DESKTOP
+from cookbook.browser.dropdowns import open_every_dropdown
 from cookbook.browser.javascript import script
 from cookbook.browser.report import Report
 from cookbook.browser.site_map import Site
@@ -25,6 +26,7 @@ def check_dark_contrast(browser: Browser, site: Site, report: Report) -> float:
     lowest = float("inf")
     for url in site.chapter_pages():
         page.goto(url, wait_until="load")
+        open_every_dropdown(page)
         name = site.relative(url)
         result = page.evaluate(script("contrast"))
         bad = [w for w in result["worst"] if w["value"] < MINIMUM_CONTRAST]

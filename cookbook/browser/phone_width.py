@@ -7,6 +7,7 @@ to read each line.
 
 from playwright.sync_api import Browser, ViewportSize
 
+from cookbook.browser.dropdowns import open_every_dropdown
 from cookbook.browser.javascript import script
 from cookbook.browser.report import Report
 from cookbook.browser.site_map import Site
@@ -19,6 +20,7 @@ def check_phone_width(browser: Browser, site: Site, report: Report) -> int:
     page = context.new_page()
     for url in site.pages:
         page.goto(url, wait_until="load")
+        open_every_dropdown(page)
         sideways = page.evaluate(script("sideways"))
         if sideways:
             name = site.relative(url)

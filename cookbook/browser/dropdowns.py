@@ -1,0 +1,16 @@
+"""Folded content opened, as a reader opens it to read or to copy it."""
+
+from playwright.sync_api import Page
+
+OPEN_ALL = """() => {
+    const folded = document.querySelectorAll("details");
+    folded.forEach((details) => { details.open = true; });
+    return folded.length;
+}"""
+
+
+def open_every_dropdown(page: Page) -> int:
+    """Open every ``<details>`` of the page, sphinx-design's dropdowns among
+    them; a code block in a closed one cannot be clicked, nor measured."""
+    opened: int = page.evaluate(OPEN_ALL)
+    return opened
