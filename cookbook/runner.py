@@ -12,8 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,24 +199,6 @@ def step_workers(jobs: int | None, steps: int) -> int:
     return max(1, min(jobs or os.cpu_count() or 1, steps or 1))
 
 
-def start_steps(
-    pool: Executor,
-    chapters: tuple[Chapter, ...],
-    chapter: Chapter,
-    steps: Sequence[Step],
-    states_dir: Path = STATES_DIR,
-) -> list["Future[StepRun]"]:
-    """Start running ``steps`` on ``pool``, each in its own folder and process.
-
-    The CLI waits for all of them; the pytest plugin (the root conftest.py)
-    starts the steps of every selected chapter at once and reports each one
-    as its own test item.
-    """
-    return [
-        pool.submit(run_step, chapters, chapter, step, states_dir) for step in steps
-    ]
-
-
 def verify_chapter(
     chapters: tuple[Chapter, ...],
     chapter: Chapter,
@@ -229,6 +211,8 @@ def verify_chapter(
     """Run and check every step with a command, up to ``last_step``."""
     steps = [step for step in chapter.steps[:last_step] if step.command is not None]
     with ThreadPoolExecutor(max_workers=step_workers(jobs, len(steps))) as pool:
-        futures = start_steps(pool, chapters, chapter, steps, states_dir)
+        futures = [
+            pool.submit(run_step, chapters, chapter, step, states_dir) for step in steps
+        ]
         runs = [future.result() for future in futures]
     return [check_step(chapter, run, record) for run in runs]

@@ -2,15 +2,11 @@
 
 from playwright.sync_api import Page
 
-OPEN_ALL = """() => {
-    const folded = document.querySelectorAll("details");
-    folded.forEach((details) => { details.open = true; });
-    return folded.length;
-}"""
+from cookbook.browser.javascript import script
 
 
 def open_every_dropdown(page: Page) -> int:
     """Open every ``<details>`` of the page, sphinx-design's dropdowns among
     them; a code block in a closed one cannot be clicked, nor measured."""
-    opened: int = page.evaluate(OPEN_ALL)
+    opened: int = page.evaluate(script("open_dropdowns"))
     return opened
