@@ -54,9 +54,13 @@ class Settings:
         return cls(
             database_url=database_url(environ),
             broker_url=_broker_url(_required(environ, "CLUB_BROKER_URL")),
-            broker_timeout=_positive(environ, "CLUB_BROKER_TIMEOUT", float, 2.0),
-            relay_batch_size=_positive(environ, "CLUB_RELAY_BATCH_SIZE", int, 100),
-            relay_lease=_positive(environ, "CLUB_RELAY_LEASE", float, 300.0),
+            # A number that is set is above 0: "or" falls back to the default
+            # only when the variable is unset.
+            broker_timeout=_number(environ, "CLUB_BROKER_TIMEOUT", float)
+            or cls.broker_timeout,
+            relay_batch_size=_number(environ, "CLUB_RELAY_BATCH_SIZE", int)
+            or cls.relay_batch_size,
+            relay_lease=_number(environ, "CLUB_RELAY_LEASE", float) or cls.relay_lease,
         )
 
 
@@ -109,12 +113,13 @@ def _kind(url: str) -> str:
     return f"uses {scheme}://" if scheme and "://" in url else "is not a URL"
 
 
-def _positive(
-    environ: Mapping[str, str], name: str, kind: Callable[[str], N], default: N
-) -> N:
+def _number(
+    environ: Mapping[str, str], name: str, kind: Callable[[str], N]
+) -> N | None:
+    """The setting ``name``, a number above 0, or None when it is not set."""
     text = environ.get(name, "").strip()
     if not text:
-        return default
+        return None
     try:
         value = kind(text)
     except ValueError:

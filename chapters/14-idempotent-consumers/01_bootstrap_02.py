@@ -18,9 +18,6 @@ from reading_club.routes import ROUTES
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 from reading_club.settings import Settings
 
-BROKER_TIMEOUT = 2.0
-"""Seconds the broker may take to accept a connection, or to answer."""
-
 
 def message_bus() -> AsyncMessageBus[AbstractUnitOfWork]:
     """The bus, with every service handler of the club."""
@@ -39,7 +36,7 @@ def request_unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
     return outbox_unit_of_work(engine)
 
 
-def sending_celery(broker_url: str, timeout: float = BROKER_TIMEOUT) -> Celery:
+def sending_celery(broker_url: str, timeout: float = Settings.broker_timeout) -> Celery:
     """The club's Celery for sending tasks by name: it registers none, and
     gives up soon when it cannot send.
 

@@ -18,6 +18,14 @@ def test_the_two_urls_are_enough() -> None:
     assert (settings.redelivery_timeout, settings.redelivery_check) == (None, None)
 
 
+def test_a_number_that_is_set_replaces_the_default() -> None:
+    environ = {**VALID, "CLUB_RELAY_BATCH_SIZE": "10", "CLUB_REDELIVERY_TIMEOUT": "1.5"}
+
+    settings = Settings.from_environment(environ)
+
+    assert (settings.relay_batch_size, settings.redelivery_timeout) == (10, 1.5)
+
+
 @pytest.mark.parametrize("name", ["CLUB_DATABASE_URL", "CLUB_BROKER_URL"])
 def test_a_missing_url_is_named(name: str) -> None:
     environ = {key: value for key, value in VALID.items() if key != name}
