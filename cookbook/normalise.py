@@ -78,8 +78,10 @@ RULES: tuple[Rule, ...] = (
     (re.compile(r"\b[0-9a-fA-F]{32}\b"), "<uuid>"),
     (re.compile(r"\b0x[0-9a-fA-F]{4,}\b"), "0x<address>"),
     (
+        # A fraction after a dot (ISO 8601) or a comma (Python's logging).
         re.compile(
-            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}"
+            r"(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
         ),
         "<timestamp>",
     ),

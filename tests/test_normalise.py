@@ -24,6 +24,11 @@ from cookbook.normalise import anonymise, mask_host, normalise
             "[parameters: ('01a204a6134e7052adea6e3a0cfe89f0', 2)]",
         ),
         ("at 2026-11-21T16:04:05.123456+00:00", "at 2025-01-02T03:04:05Z"),
+        # Python's logging writes the milliseconds after a comma (Celery's log).
+        (
+            "[2026-12-05 01:52:12,781: ERROR/MainProcess] Task raised",
+            "[2027-07-06 11:02:59,004: ERROR/MainProcess] Task raised",
+        ),
         ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:41234/0"),
         (
             "platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.6.0",

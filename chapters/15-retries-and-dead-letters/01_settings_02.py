@@ -1,0 +1,160 @@
+"""The club's settings: read from the environment, checked as a process starts.
+
+Every process of the club (the worker, the relay) needs two URLs: where the
+database is, and where the broker is; the worker a third, the book-data
+service's. The other settings have defaults that
+suit production; the tests lower some of them. A setting that is missing or
+malformed stops the process at once, with an error that names it, rather
+than at the first message, with one that does not.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+DATABASES = ("sqlite", "postgresql")
+BROKERS = ("redis", "rediss")
+SERVICES = ("http", "https")
+
+N = TypeVar("N", int, float)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed: the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    """``CLUB_DATABASE_URL``: ``sqlite:////var/lib/club/club.sqlite`` or
+    ``postgresql://club@localhost/club``, without a driver."""
+
+    broker_url: str
+    """``CLUB_BROKER_URL``: the Redis that carries the club's messages."""
+
+    broker_timeout: float = 2.0
+    """``CLUB_BROKER_TIMEOUT``: seconds the broker may take to accept a
+    connection, or to answer a command, before a send fails."""
+
+    relay_batch_size: int = 100
+    """``CLUB_RELAY_BATCH_SIZE``: the messages the relay claims at a time."""
+
+    relay_lease: float = 300.0
+    """``CLUB_RELAY_LEASE``: seconds a relay's claim on a batch lasts. A relay
+    that dies leaves its batch to the next relay once the lease is over."""
+
+    redelivery_timeout: float | None = None
+    """``CLUB_REDELIVERY_TIMEOUT``: seconds after which Redis gives a message
+    that a worker took, and never acknowledged, to another worker. Unset,
+    kombu's default: an hour."""
+
+    redelivery_check: float | None = None
+    """``CLUB_REDELIVERY_CHECK``: seconds between two looks of a worker for
+    such messages. Unset, kombu's default: every 100 s."""
+
+    book_data_timeout: float = 5.0
+    """``CLUB_BOOK_DATA_TIMEOUT``: seconds the book-data service may take to
+    accept a connection, or to send each part of its answer."""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """The settings in ``environ``, or a ``SettingsError`` naming the first
+        one that is missing or malformed."""
+        return cls(
+            database_url=database_url(environ),
+            broker_url=_broker_url(_required(environ, "CLUB_BROKER_URL")),
+            # A number that is set is above 0: "or" falls back to the default
+            # only when the variable is unset.
+            broker_timeout=_number(environ, "CLUB_BROKER_TIMEOUT", float)
+            or cls.broker_timeout,
+            relay_batch_size=_number(environ, "CLUB_RELAY_BATCH_SIZE", int)
+            or cls.relay_batch_size,
+            relay_lease=_number(environ, "CLUB_RELAY_LEASE", float) or cls.relay_lease,
+            redelivery_timeout=_number(environ, "CLUB_REDELIVERY_TIMEOUT", float),
+            redelivery_check=_number(environ, "CLUB_REDELIVERY_CHECK", float),
+            book_data_timeout=_number(environ, "CLUB_BOOK_DATA_TIMEOUT", float)
+            or cls.book_data_timeout,
+        )
+
+
+def database_url(environ: Mapping[str, str] = os.environ) -> str:
+    """``CLUB_DATABASE_URL``, checked: for a program that needs nothing else."""
+    return _database_url(_required(environ, "CLUB_DATABASE_URL"))
+
+
+def book_data_url(environ: Mapping[str, str] = os.environ) -> str:
+    """``CLUB_BOOK_DATA_URL``, checked: the book-data service, which the
+    club's worker asks for the summary of each book."""
+    url = _required(environ, "CLUB_BOOK_DATA_URL")
+    if urlsplit(url).scheme not in SERVICES:
+        raise SettingsError(
+            f"CLUB_BOOK_DATA_URL {_kind(url)}: the book-data service is "
+            "http://host:port or https://host"
+        )
+    return url
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    return value
+
+
+def _database_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    if parsed is None or parsed.drivername not in DATABASES:
+        raise SettingsError(
+            f"CLUB_DATABASE_URL {_kind(url)}: the club runs on "
+            "sqlite:////path/to/club.sqlite or postgresql://user@host/name, "
+            "without a driver: each process picks its own"
+        )
+    if parsed.drivername == "sqlite" and not Path(parsed.database or "").is_absolute():
+        raise SettingsError(
+            "CLUB_DATABASE_URL must name a SQLite file by its absolute path, "
+            "sqlite:////path/to/club.sqlite: every process of the club opens it, "
+            "each from its own working directory, and an in-memory database "
+            "would be each process's own"
+        )
+    return url
+
+
+def _broker_url(url: str) -> str:
+    if urlsplit(url).scheme not in BROKERS:
+        raise SettingsError(
+            f"CLUB_BROKER_URL {_kind(url)}: the broker is a Redis, "
+            "redis://host:6379/0 (or rediss:// with TLS)"
+        )
+    return url
+
+
+def _kind(url: str) -> str:
+    """What a wrong URL is, said without the rest of it, which may hold a
+    password."""
+    scheme = urlsplit(url).scheme
+    return f"uses {scheme}://" if scheme and "://" in url else "is not a URL"
+
+
+def _number(
+    environ: Mapping[str, str], name: str, kind: Callable[[str], N]
+) -> N | None:
+    """The setting ``name``, a number above 0, or None when it is not set."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r} is not a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={text!r} must be more than 0")
+    return value

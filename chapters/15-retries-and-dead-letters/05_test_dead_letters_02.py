@@ -1,0 +1,45 @@
+import asyncio
+from functools import partial
+
+from sqlalchemy import Engine
+
+from reading_club.domain.model import Book
+
+from book_data_stand_in import BookDataStandIn
+from effects import assert_counted, assert_dead_letter
+from probing import probe, probe_never
+
+TIMEOUT = 5.0
+"""Seconds the programs may take to give up on a book, retries included:
+three retries, after 0.05, 0.1 and 0.2 s at most, with the tests' settings."""
+
+QUIET = 1.0
+"""Seconds of quiet that show that nobody retries: the longest retry the
+tests' settings allow waits 0.2 s."""
+
+
+def assert_asked(book_data: BookDataStandIn, book: Book, times: int) -> None:
+    asked = book_data.asked(book)
+    assert asked == times, f"the service was asked about {book.title} {asked} times"
+
+
+async def test_a_book_the_service_refuses_is_kept_at_once(
+    refused: BookDataStandIn, registered: Book, reader: Engine
+) -> None:
+    kept = partial(assert_dead_letter, reader, registered, attempts=1)
+    letter = await asyncio.to_thread(probe, kept, TIMEOUT)
+
+    assert letter.error.startswith("BookDataRefused('answered 404")
+    asked_once = partial(assert_asked, refused, registered, 1)
+    await asyncio.to_thread(probe_never, asked_once, QUIET)
+    assert_counted(reader, "Frank Herbert", 1)
+
+
+async def test_a_book_still_unavailable_after_its_retries_is_kept(
+    unavailable: BookDataStandIn, registered: Book, reader: Engine
+) -> None:
+    kept = partial(assert_dead_letter, reader, registered, attempts=4)
+    letter = await asyncio.to_thread(probe, kept, TIMEOUT)
+
+    assert letter.error == f"BookDataUnavailable('answered 503 for {registered.isbn}')"
+    assert unavailable.asked(registered) == 4

@@ -1,0 +1,80 @@
+"""What a consumer of the club does with a message whose handling failed:
+try it again later, or keep it as a dead letter. Never drop it.
+
+Celery, on Redis, has no way to keep a message that failed: with late
+acknowledgements, a task that raises is acknowledged as failed
+(``task_acks_on_failure_or_timeout``), and Redis deletes the message. So a
+consumer's task does not raise. It catches the error and either re-sends
+the message for a retry (``Task.retry``, which Celery then acknowledges),
+or commits the message to the dead letters and returns normally (which
+Celery then acknowledges).
+"""
+
+import logging
+import traceback
+from typing import Any, NoReturn
+
+from celery import Task
+from celery.exceptions import Reject
+from sqlalchemy import Engine
+
+from reading_club.adapters.sql.dead_letters import keep_dead_letter
+from reading_club.retries import RetryPolicy
+
+log = logging.getLogger("reading_club.failures")
+
+
+def retry_or_keep(
+    task: "Task[Any, Any]",
+    message: dict[str, Any],
+    error: Exception,
+    *,
+    policy: RetryPolicy,
+    database: Engine,
+    consumer: str,
+) -> None:
+    """Raise Celery's ``Retry`` after re-sending ``message`` with a delay, if
+    ``error`` is worth retrying and retries are left; otherwise keep the
+    message as a dead letter of ``consumer``, and return."""
+    retries_done = task.request.retries
+    delay = policy.delay_before_retry(error, retries_done)
+    if delay is not None:
+        retry(task, delay, error)
+    try:
+        with database.begin() as connection:
+            keep_dead_letter(
+                connection,
+                message,
+                consumer=consumer,
+                error=repr(error),
+                traceback="".join(traceback.format_exception(error)),
+                attempts=retries_done + 1,
+            )
+    except Exception as failure:
+        # Acknowledging the message now would lose it: try again later, as
+        # long as the database refuses the dead letter.
+        log.exception("message %s could not be kept as a dead letter", message["id"])
+        retry(task, policy.max_delay, failure)
+    log.error(
+        "message %s is a dead letter of %s after %d attempts: %r",
+        message["id"],
+        consumer,
+        retries_done + 1,
+        error,
+    )
+
+
+def retry(task: "Task[Any, Any]", delay: float, error: Exception) -> NoReturn:
+    """Re-send the task's message, to run in ``delay`` seconds.
+
+    ``Task.retry`` publishes the message again, with ``retries`` one more,
+    and raises ``Retry``, on which the worker acknowledges the message it
+    has. The task's ``max_retries`` is None: the policy counts, not Celery.
+    """
+    try:
+        raise task.retry(countdown=delay, exc=error)
+    except Reject as rejected:
+        # Task.retry could not send the message (the broker did not take
+        # it), and asks the worker to reject the one it has, for good: put
+        # it back in its queue instead.
+        raise Reject(error, requeue=True) from rejected
