@@ -79,3 +79,10 @@ def index_book(
             set_={"title": insert.excluded.title, "summary": insert.excluded.summary},
         )
     )
+
+
+def is_indexed(connection: Connection, book_id: uuid.UUID) -> bool:
+    """Whether the search index has the book ``book_id`` already."""
+    index = tables.search_index
+    query = select(index.c.book_id).where(index.c.book_id == book_id)
+    return connection.execute(query).first() is not None

@@ -13,6 +13,7 @@ from reading_club.adapters.sql.catalogue import (
     books_counted,
     count_authors,
     index_book,
+    is_indexed,
     title_of,
 )
 from reading_club.adapters.sql.engine import create_sync_engine
@@ -55,8 +56,10 @@ def test_a_book_is_indexed_as_the_database_has_it(empty_database: Engine) -> Non
         assert title_of(connection, uuid.uuid4()) is None
         title = title_of(connection, book_id)
         assert title == "Dune"
+        assert not is_indexed(connection, book_id)
         index_book(connection, book_id, title, "A desert planet.")
         index_book(connection, book_id, title, "Spice.")  # again: rewritten
+        assert is_indexed(connection, book_id)
 
     with empty_database.connect() as connection:
         rows = connection.execute(select(tables.search_index)).all()

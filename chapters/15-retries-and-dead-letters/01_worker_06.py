@@ -17,7 +17,12 @@ from sqlalchemy import Engine
 
 from reading_club import bootstrap
 from reading_club.adapters.book_data import BookData
-from reading_club.adapters.sql.catalogue import count_authors, index_book, title_of
+from reading_club.adapters.sql.catalogue import (
+    count_authors,
+    index_book,
+    is_indexed,
+    title_of,
+)
 from reading_club.adapters.sql.inbox import first_delivery
 from reading_club.routes import CATALOGUE
 from reading_club.settings import Settings, SettingsError, book_data_url
@@ -70,17 +75,20 @@ def catalogue(message: dict[str, Any]) -> None:
             count_authors(connection, book["authors"])
         else:
             log.info("message %s was handled already: not counted again", message["id"])
-    # Indexing copies what the database and the book-data service hold, and
-    # can run twice: it runs on every delivery, or a worker that died after
-    # the commit would leave the book counted and never indexed.
-    book_id = uuid.UUID(book["id"])
     # Separate transactions: on SQLite, one that reads and then writes fails
     # at once with "database is locked" when another one committed meanwhile;
     # and no transaction stays open while the service is asked.
+    book_id = uuid.UUID(book["id"])
     with database().connect() as connection:
         title = title_of(connection, book_id)
+        indexed = is_indexed(connection, book_id)
     if title is None:
         log.warning("book %s is not in the database: not indexed", book_id)
+        return
+    if indexed:
+        # A copy of a message that was handled: the book is indexed, and
+        # the service need not be asked again.
+        log.info("book %s was indexed already", book_id)
         return
     summary = book_data().summary(book["isbn"])
     with database().begin() as connection:

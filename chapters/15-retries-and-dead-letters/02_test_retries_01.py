@@ -10,7 +10,7 @@ from effects import assert_counted, assert_indexed
 from probing import probe
 from processes import Workers
 
-TIMEOUT = 5.0
+TIMEOUT = 3.0
 """Seconds the programs may take to index a book, retries included: two
 retries, after 0.05 and 0.1 s at most, with the tests' settings."""
 

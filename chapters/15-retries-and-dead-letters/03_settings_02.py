@@ -72,18 +72,20 @@ class Settings:
     """``CLUB_RETRY_DELAY``: the bound of the first retry's delay, in seconds;
     it doubles with each retry."""
 
-    retry_delay_max: float = 600.0
-    """``CLUB_RETRY_DELAY_MAX``: the bound of every retry's delay. It must be
-    shorter than the redelivery timeout, or Redis delivers the retry twice."""
+    retry_delay_max: float = 120.0
+    """``CLUB_RETRY_DELAY_MAX``: the bound of every retry's delay. With the
+    defaults, the bounds are 2, 4, … 64, 120 and 120 s: a message is retried
+    for six minutes at most, three on average, before it is a dead letter."""
 
     def __post_init__(self) -> None:
         redelivery = self.redelivery_timeout or KOMBU_VISIBILITY_TIMEOUT
-        if self.retry_delay_max >= redelivery:
+        if self.retry_delay_max > redelivery / 2:
             raise SettingsError(
-                f"CLUB_RETRY_DELAY_MAX={self.retry_delay_max:g} must be shorter than "
+                f"CLUB_RETRY_DELAY_MAX={self.retry_delay_max:g} must be at most half "
                 f"the redelivery timeout ({redelivery:g} s, CLUB_REDELIVERY_TIMEOUT): "
                 "a worker holds a retry's message, unacknowledged, until its time "
-                "comes, and Redis gives a message held longer to another worker"
+                "comes and its task has run, and Redis gives a message held longer "
+                "than the timeout to another worker"
             )
 
     @classmethod
@@ -193,6 +195,6 @@ def _count(environ: Mapping[str, str], name: str, default: int) -> int:
     text = environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise SettingsError(f"{name}={text!r} is not a whole number, 0 or more")
     return int(text)

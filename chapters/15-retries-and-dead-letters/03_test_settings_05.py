@@ -16,6 +16,11 @@ def test_the_two_urls_are_enough() -> None:
     assert (settings.relay_batch_size, settings.relay_lease) == (100, 300.0)
     assert settings.broker_timeout == 2.0
     assert (settings.redelivery_timeout, settings.redelivery_check) == (None, None)
+    assert (settings.retries, settings.retry_delay, settings.retry_delay_max) == (
+        8,
+        2.0,
+        120.0,
+    )
 
 
 def test_a_number_that_is_set_replaces_the_default() -> None:
@@ -23,14 +28,14 @@ def test_a_number_that_is_set_replaces_the_default() -> None:
         **VALID,
         "CLUB_RELAY_BATCH_SIZE": "10",
         "CLUB_REDELIVERY_TIMEOUT": "1.5",
-        "CLUB_RETRY_DELAY_MAX": "1",
+        "CLUB_RETRY_DELAY_MAX": "0.75",
         "CLUB_RETRIES": "0",
     }
 
     settings = Settings.from_environment(environ)
 
     assert (settings.relay_batch_size, settings.redelivery_timeout) == (10, 1.5)
-    assert (settings.retry_delay_max, settings.retries) == (1.0, 0)
+    assert (settings.retry_delay_max, settings.retries) == (0.75, 0)
 
 
 @pytest.mark.parametrize("name", ["CLUB_DATABASE_URL", "CLUB_BROKER_URL"])
@@ -55,21 +60,33 @@ def test_a_missing_url_is_named(name: str) -> None:
         ("CLUB_RELAY_BATCH_SIZE", "0", "'0' must be more than 0"),
         ("CLUB_REDELIVERY_TIMEOUT", "-1", "'-1' must be more than 0"),
         ("CLUB_RETRIES", "-1", "'-1' is not a whole number"),
-        ("CLUB_BOOK_DATA_URL", "ftp://books.example/", "uses ftp://"),
+        ("CLUB_RETRIES", "²", "'²' is not a whole number"),
     ],
 )
 def test_a_malformed_setting_is_named_without_its_secrets(
     name: str, value: str, error: str
 ) -> None:
-    environ = {**VALID, "CLUB_BOOK_DATA_URL": "http://books.example", name: value}
     with pytest.raises(SettingsError, match=f"^{name}.*{error}") as raised:
-        Settings.from_environment(environ)
-        book_data_url(environ)
+        Settings.from_environment({**VALID, name: value})
     assert "secret" not in str(raised.value)
 
 
-def test_a_retry_must_come_before_redis_redelivers_it() -> None:
-    environ = {**VALID, "CLUB_REDELIVERY_TIMEOUT": "1", "CLUB_RETRY_DELAY_MAX": "2"}
+def test_the_worker_needs_the_book_data_service() -> None:
+    with pytest.raises(SettingsError, match=r"^CLUB_BOOK_DATA_URL is not set$"):
+        book_data_url(VALID)
+    with pytest.raises(SettingsError, match=r"^CLUB_BOOK_DATA_URL uses ftp://"):
+        book_data_url({**VALID, "CLUB_BOOK_DATA_URL": "ftp://books.example/"})
+    assert (
+        book_data_url({"CLUB_BOOK_DATA_URL": "http://books:8080"})
+        == "http://books:8080"
+    )
 
-    with pytest.raises(SettingsError, match=r"^CLUB_RETRY_DELAY_MAX=2 must be shorter"):
+
+def test_a_retry_comes_well_before_redis_redelivers_it() -> None:
+    environ = {**VALID, "CLUB_REDELIVERY_TIMEOUT": "1", "CLUB_RETRY_DELAY_MAX": "0.6"}
+
+    with pytest.raises(
+        SettingsError, match=r"^CLUB_RETRY_DELAY_MAX=0.6 must be at most"
+    ):
         Settings.from_environment(environ)
+    assert Settings.from_environment({**environ, "CLUB_RETRY_DELAY_MAX": "0.5"})

@@ -15,11 +15,16 @@ from typing import Any
 from celery import Task
 from celery.signals import worker_process_init
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import exc as sql_errors
 
 from reading_club import bootstrap
 from reading_club.adapters.book_data import BookData, BookDataUnavailable
-from reading_club.adapters.sql.catalogue import count_authors, index_book, title_of
+from reading_club.adapters.sql.catalogue import (
+    count_authors,
+    index_book,
+    is_indexed,
+    title_of,
+)
 from reading_club.adapters.sql.inbox import first_delivery
 from reading_club.retries import RetryPolicy
 from reading_club.routes import CATALOGUE
@@ -40,9 +45,14 @@ retry_policy = RetryPolicy(
     retries=settings.retries,
     first_delay=settings.retry_delay,
     max_delay=settings.retry_delay_max,
-    # The book-data service did not answer; the database was locked, or out
-    # of reach. Any other error is permanent.
-    transient=(BookDataUnavailable, OperationalError),
+    # The book-data service did not answer; the database was locked, out of
+    # reach, or out of connections to lend. Any other error is permanent.
+    transient=(
+        BookDataUnavailable,
+        sql_errors.OperationalError,
+        sql_errors.InterfaceError,
+        sql_errors.TimeoutError,
+    ),
 )
 
 
@@ -93,17 +103,20 @@ def catalogue(message: dict[str, Any]) -> None:
             count_authors(connection, book["authors"])
         else:
             log.info("message %s was handled already: not counted again", message["id"])
-    # Indexing copies what the database and the book-data service hold, and
-    # can run twice: it runs on every delivery, or a worker that died after
-    # the commit would leave the book counted and never indexed.
-    book_id = uuid.UUID(book["id"])
     # Separate transactions: on SQLite, one that reads and then writes fails
     # at once with "database is locked" when another one committed meanwhile;
     # and no transaction stays open while the service is asked.
+    book_id = uuid.UUID(book["id"])
     with database().connect() as connection:
         title = title_of(connection, book_id)
+        indexed = is_indexed(connection, book_id)
     if title is None:
         log.warning("book %s is not in the database: not indexed", book_id)
+        return
+    if indexed:
+        # A copy of a message that was handled: the book is indexed, and
+        # the service need not be asked again.
+        log.info("book %s was indexed already", book_id)
         return
     summary = book_data().summary(book["isbn"])
     with database().begin() as connection:

@@ -7,7 +7,9 @@ acknowledge it only once the row is committed. Workers run no event loop:
 these functions take a synchronous connection.
 """
 
+import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +54,7 @@ def keep_dead_letter(
     letters = tables.dead_letters
     now = datetime.now(UTC)
     insert = upsert(connection, letters).values(
-        message_id=uuid.UUID(message["id"]),
+        message_id=message_id(message),
         consumer=consumer,
         message=message,
         error=error,
@@ -76,6 +78,16 @@ def keep_dead_letter(
     )
 
 
+def message_id(message: dict[str, Any]) -> uuid.UUID:
+    """The message's id; for a message without a valid one, an id made from
+    its content, the same each time the same message fails."""
+    try:
+        return uuid.UUID(str(message["id"]))
+    except (KeyError, ValueError):
+        content = json.dumps(message, sort_keys=True, default=str)
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"reading-club:message:{content}")
+
+
 def resolve_dead_letter(
     connection: Connection, message_id: uuid.UUID, consumer: str
 ) -> None:
@@ -88,21 +100,27 @@ def resolve_dead_letter(
     )
 
 
-def dead_letters(connection: Connection) -> list[DeadLetter]:
-    """Every dead letter, the oldest first."""
+def dead_letters(
+    connection: Connection, of: Collection[uuid.UUID] | None = None
+) -> list[DeadLetter]:
+    """Every dead letter, or those of the messages ``of``; the oldest first."""
     letters = tables.dead_letters
     query = select(letters).order_by(letters.c.first_failed_at, letters.c.message_id)
+    if of is not None:
+        query = query.where(letters.c.message_id.in_(of))
     return [DeadLetter(**row._asdict()) for row in connection.execute(query)]
 
 
 def mark_replayed(connection: Connection, letter: DeadLetter) -> None:
-    """Note that ``letter`` was sent again to its consumer, now."""
+    """Note that ``letter`` was sent again to its consumer, now: unless the
+    replay has failed already, and the letter is back, waiting again."""
     letters = tables.dead_letters
     connection.execute(
         update(letters)
         .where(
             letters.c.message_id == letter.message_id,
             letters.c.consumer == letter.consumer,
+            letters.c.last_failed_at == letter.last_failed_at,
         )
         .values(replayed_at=datetime.now(UTC))
     )

@@ -10,6 +10,7 @@ from reading_club.adapters.sql.dead_letters import (
     dead_letters,
     keep_dead_letter,
     mark_replayed,
+    message_id,
     resolve_dead_letter,
 )
 
@@ -62,6 +63,8 @@ def test_a_replay_that_fails_adds_its_attempts(empty_database: Engine) -> None:
         mark_replayed(connection, letter)
         assert dead_letters(connection)[0].replayed_at is not None
         keep_dead_letter(connection, message, **failure("second", attempts=1))
+        # An operator's replay that is noted after it failed again.
+        mark_replayed(connection, letter)
 
     with empty_database.connect() as connection:
         [letter] = dead_letters(connection)
@@ -80,3 +83,31 @@ def test_each_consumer_has_its_own_dead_letters(empty_database: Engine) -> None:
     with empty_database.connect() as connection:
         left = dead_letters(connection)
     assert [letter.consumer for letter in left] == ["notifications"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [{"type": "book_registered_v1"}, {"id": "book 1", "payload": "{}"}],
+    ids=["no-id", "not-a-uuid"],
+)
+def test_a_message_without_a_valid_id_is_kept_all_the_same(
+    empty_database: Engine, message: dict[str, str]
+) -> None:
+    with empty_database.begin() as connection:
+        for _ in range(2):
+            keep_dead_letter(connection, message, **failure("KeyError('id')", 1))
+
+    with empty_database.connect() as connection:
+        [letter] = dead_letters(connection)
+    assert (letter.message, letter.attempts) == (message, 2)
+    assert letter.message_id == message_id(message)
+
+
+def test_dead_letters_can_be_read_by_message(empty_database: Engine) -> None:
+    messages = [a_message() for _ in range(3)]
+    with empty_database.begin() as connection:
+        for message in messages:
+            keep_dead_letter(connection, message, **failure("failed", 1))
+        wanted = [message_id(messages[0]), message_id(messages[2])]
+        found = dead_letters(connection, of=wanted)
+    assert [letter.message_id for letter in found] == wanted

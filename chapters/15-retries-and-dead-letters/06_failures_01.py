@@ -3,11 +3,12 @@ try it again later, or keep it as a dead letter. Never drop it.
 
 Celery, on Redis, has no way to keep a message that failed: with late
 acknowledgements, a task that raises is acknowledged as failed
-(``task_acks_on_failure_or_timeout``), and Redis deletes the message. So a
-consumer's task does not raise. It catches the error and either re-sends
-the message for a retry (``Task.retry``, which Celery then acknowledges),
-or commits the message to the dead letters and returns normally (which
-Celery then acknowledges).
+(``task_acks_on_failure``), and Redis deletes the message. So a consumer's
+task catches every error. It either re-sends the message for a retry
+(``Task.retry``, after which Celery acknowledges the message it had), or
+commits the message to the dead letters and returns normally (after which
+Celery acknowledges it). It raises only Celery's ``Retry``, or ``Reject``
+to put the message back in its queue.
 """
 
 import logging
@@ -17,8 +18,9 @@ from typing import Any, NoReturn
 from celery import Task
 from celery.exceptions import Reject
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from reading_club.adapters.sql.dead_letters import keep_dead_letter
+from reading_club.adapters.sql.dead_letters import keep_dead_letter, message_id
 from reading_club.retries import RetryPolicy
 
 log = logging.getLogger("reading_club.failures")
@@ -40,6 +42,7 @@ def retry_or_keep(
     delay = policy.delay_before_retry(error, retries_done)
     if delay is not None:
         retry(task, delay, error)
+    letter = message_id(message)  # even for a message without a valid id
     try:
         with database.begin() as connection:
             keep_dead_letter(
@@ -50,14 +53,14 @@ def retry_or_keep(
                 traceback="".join(traceback.format_exception(error)),
                 attempts=retries_done + 1,
             )
-    except Exception as failure:
+    except SQLAlchemyError as failure:
         # Acknowledging the message now would lose it: try again later, as
         # long as the database refuses the dead letter.
-        log.exception("message %s could not be kept as a dead letter", message["id"])
+        log.exception("message %s could not be kept as a dead letter", letter)
         retry(task, policy.max_delay, failure)
     log.error(
         "message %s is a dead letter of %s after %d attempts: %r",
-        message["id"],
+        letter,
         consumer,
         retries_done + 1,
         error,

@@ -15,11 +15,16 @@ from typing import Any
 from celery import Task
 from celery.signals import worker_process_init
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import exc as sql_errors
 
 from reading_club import bootstrap
 from reading_club.adapters.book_data import BookData, BookDataUnavailable
-from reading_club.adapters.sql.catalogue import count_authors, index_book, title_of
+from reading_club.adapters.sql.catalogue import (
+    count_authors,
+    index_book,
+    is_indexed,
+    title_of,
+)
 from reading_club.adapters.sql.dead_letters import resolve_dead_letter
 from reading_club.adapters.sql.inbox import first_delivery
 from reading_club.entrypoints.failures import retry_or_keep
@@ -42,9 +47,14 @@ retry_policy = RetryPolicy(
     retries=settings.retries,
     first_delay=settings.retry_delay,
     max_delay=settings.retry_delay_max,
-    # The book-data service did not answer; the database was locked, or out
-    # of reach. Any other error is permanent.
-    transient=(BookDataUnavailable, OperationalError),
+    # The book-data service did not answer; the database was locked, out of
+    # reach, or out of connections to lend. Any other error is permanent.
+    transient=(
+        BookDataUnavailable,
+        sql_errors.OperationalError,
+        sql_errors.InterfaceError,
+        sql_errors.TimeoutError,
+    ),
 )
 
 
@@ -74,7 +84,7 @@ def book_registered(task: "Task[Any, Any]", message: dict[str, Any]) -> None:
     authors, once per message, and indexes it with its summary.
 
     A failure is retried, or the message kept as a dead letter: the task
-    raises only Celery's ``Retry``.
+    raises only Celery's ``Retry``, or ``Reject`` to requeue its message.
     """
     try:
         catalogue(message)
@@ -98,21 +108,26 @@ def catalogue(message: dict[str, Any]) -> None:
             count_authors(connection, book["authors"])
         else:
             log.info("message %s was handled already: not counted again", message["id"])
-    # Indexing copies what the database and the book-data service hold, and
-    # can run twice: it runs on every delivery, or a worker that died after
-    # the commit would leave the book counted and never indexed.
-    book_id = uuid.UUID(book["id"])
     # Separate transactions: on SQLite, one that reads and then writes fails
     # at once with "database is locked" when another one committed meanwhile;
     # and no transaction stays open while the service is asked.
+    book_id = uuid.UUID(book["id"])
     with database().connect() as connection:
         title = title_of(connection, book_id)
+        indexed = is_indexed(connection, book_id)
+    summary = None
     if title is None:
         log.warning("book %s is not in the database: not indexed", book_id)
-        return
-    summary = book_data().summary(book["isbn"])
+    elif indexed:
+        # Another copy of the message indexed the book: asking the service
+        # again could only fail, and keep a handled message as a dead letter.
+        log.info("book %s was indexed already", book_id)
+    else:
+        summary = book_data().summary(book["isbn"])
     with database().begin() as connection:
-        index_book(connection, book_id, title, summary)
-        # A dead letter that a replay has now handled is done with.
+        if title is not None and summary is not None:
+            index_book(connection, book_id, title, summary)
+            log.info("book %s indexed", book_id)
+        # The message is handled: its dead letter, if a replay brought it
+        # here, is done with.
         resolve_dead_letter(connection, message_id, CATALOGUE.queue)
-    log.info("book %s indexed", book_id)

@@ -1,10 +1,10 @@
 """The dead letters, for an operator.
 
 ``python -m reading_club.entrypoints.dead_letters list|show|replay``:
-``list`` shows every dead letter; ``show MESSAGE_ID`` one message's, with
-the message and the traceback of its last failure; ``replay MESSAGE_ID``
-sends the message again to each consumer that gave up on it, once the
-cause is fixed. A replay goes the way every message goes, through the
+``list`` shows every dead letter; ``show MESSAGE_ID…`` those of some
+messages, with each message and the traceback of its last failure;
+``replay MESSAGE_ID…`` sends each message again to each consumer that gave
+up on it, once the cause is fixed. A replay goes the way every message goes, through the
 broker to the consumer's workers: a consumer that handled part of the
 message before it failed finds that part in its inbox, and does not do it
 twice. The dead letter stays until the consumer has handled the message;
@@ -39,9 +39,11 @@ def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="every dead letter, the oldest first")
-    for name, purpose in [("show", "show one message's"), ("replay", "replay one's")]:
-        command = commands.add_parser(name, help=f"{purpose} dead letters")
-        command.add_argument("message_id", type=uuid.UUID)
+    for name, purpose in [("show", "show"), ("replay", "replay")]:
+        command = commands.add_parser(name, help=f"{purpose} messages' dead letters")
+        command.add_argument(
+            "message_ids", metavar="MESSAGE_ID", nargs="+", type=uuid.UUID
+        )
     options = parser.parse_args(arguments)
     try:
         engine = create_sync_engine(database_url())
@@ -50,8 +52,8 @@ def main(arguments: list[str] | None = None) -> None:
     try:
         if options.command == "list":
             print_list(engine)
-        elif not (letters := letters_of(engine, options.message_id)):
-            parser.exit(1, f"{parser.prog}: no dead letter of {options.message_id}\n")
+        elif not (letters := letters_of(engine, options.message_ids)):
+            parser.exit(1, f"{parser.prog}: no dead letter of these messages\n")
         elif options.command == "show":
             print_letters(letters)
         else:
@@ -60,10 +62,9 @@ def main(arguments: list[str] | None = None) -> None:
         engine.dispose()
 
 
-def letters_of(engine: Engine, message_id: uuid.UUID) -> list[DeadLetter]:
+def letters_of(engine: Engine, message_ids: list[uuid.UUID]) -> list[DeadLetter]:
     with engine.connect() as connection:
-        letters = dead_letters(connection)
-    return [letter for letter in letters if letter.message_id == message_id]
+        return dead_letters(connection, of=message_ids)
 
 
 def print_list(engine: Engine) -> None:

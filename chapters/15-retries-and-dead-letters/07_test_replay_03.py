@@ -16,7 +16,7 @@ from effects import assert_counted, assert_dead_letter, assert_indexed
 from probing import probe
 from processes import Workers
 
-TIMEOUT = 5.0
+TIMEOUT = 3.0
 """Seconds the programs may take to handle a message, or to give up on it."""
 
 SRC = Path(__file__).parents[1] / "src"

@@ -5,11 +5,16 @@ from typing import Any
 
 import pytest
 from celery import Celery
+from sqlalchemy import Engine
 
 from reading_club import bootstrap
+from reading_club.adapters.sql import tables
+from reading_club.domain.model import Book
 from reading_club.routes import CATALOGUE
 
+from book_data_stand_in import BookDataStandIn
 from catalogue_workers import CatalogueWorkers
+from effects import assert_counted
 from probing import probe, probe_never
 
 REDELIVERY = 1.0
@@ -26,22 +31,42 @@ def catalogue_celery(catalogue_redis_url: str) -> Iterator[Celery]:
 async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
     catalogue_workers: CatalogueWorkers,
     catalogue_celery: Celery,
+    book_data: BookDataStandIn,
+    reader: Engine,
+    dune: Book,
     dune_registered: dict[str, Any],
 ) -> None:
+    store_book(reader, dune)
     catalogue_workers.start(1)
     message_id = dune_registered["id"]
-    # What Task.retry sends: the same task, to run in 2 s.
+    # What Task.retry sends: the same task, to run in 1.5 s.
     catalogue_celery.send_task(
         CATALOGUE.task,
         kwargs={"message": dune_registered},
         task_id=f"{message_id}:{CATALOGUE.queue}",
         queue=CATALOGUE.queue,
-        countdown=2 * REDELIVERY,
+        countdown=1.5 * REDELIVERY,
     )
 
     twice = partial(catalogue_workers.assert_finished, message_id, 2)
     await asyncio.to_thread(probe, twice, 4 * REDELIVERY)
     assert catalogue_workers.received(message_id) == [2]
+    # The second copy found Dune counted, in the inbox, and indexed: it did
+    # nothing. A consumer without those checks would have acted twice.
+    assert book_data.asked(dune) == 1
+    assert_counted(reader, "Frank Herbert", 1)
     # Both copies were acknowledged: nothing comes back a third time.
     still_twice = partial(catalogue_workers.assert_finished, message_id, 2)
     await asyncio.to_thread(probe_never, still_twice, 2 * REDELIVERY)
+
+
+def store_book(reader: Engine, book: Book) -> None:
+    """The book in the club's database, as its registration left it."""
+    row = {
+        "id": book.id,
+        "title": book.title,
+        "authors": book.authors,
+        "isbn": book.isbn,
+    }
+    with reader.begin() as connection:
+        connection.execute(tables.books.insert().values(row))

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from functools import partial
 
+import redis
 from messagebus.service.eventstream import MessageSerializer
 from sqlalchemy import Engine, select
 
@@ -14,6 +15,7 @@ from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.catalogue import books_counted
 from reading_club.adapters.sql.dead_letters import dead_letters
 from reading_club.domain.messages import BookRegistered, RegisterBook
+from reading_club.routes import CATALOGUE
 
 from book_data_stand_in import BookDataStandIn
 from catalogue import numbered_registration
@@ -58,6 +60,7 @@ def assert_each_ended_once(reader: Engine, books: Sequence[RegisterBook]) -> Non
 async def test_each_message_is_applied_once_or_kept_once(
     catalogue_workers: CatalogueWorkers,
     catalogue_transport: CeleryTransport,
+    catalogue_redis_url: str,
     book_data: BookDataStandIn,
     reader: Engine,
 ) -> None:
@@ -69,9 +72,9 @@ async def test_each_message_is_applied_once_or_kept_once(
     for number in REFUSED:
         book_data.refused[books[number].isbn] = 404
     book_data.fails_at_random(rate=0.3, seed=15)
-    # Retries that wait longer, and still less than the redelivery timeout
-    # (1 s): a worker holds some, for a while, when it is killed.
-    catalogue_workers.env.update(CLUB_RETRY_DELAY="0.4", CLUB_RETRY_DELAY_MAX="0.8")
+    # Retries that wait longer, up to half the redelivery timeout (1 s): a
+    # worker holds some, for a while, when it is killed.
+    catalogue_workers.env.update(CLUB_RETRY_DELAY="0.25", CLUB_RETRY_DELAY_MAX="0.5")
     first, _ = catalogue_workers.start(2)
 
     for book in books:
@@ -89,6 +92,17 @@ async def test_each_message_is_applied_once_or_kept_once(
 
     ended = partial(assert_each_ended_once, reader, books)
     await asyncio.to_thread(probe, ended, TIMEOUT)
+    # Then nothing is left to deliver, and it all still holds: a late copy
+    # of a message did not end a second time.
+    with redis.Redis.from_url(catalogue_redis_url) as broker:
+        await asyncio.to_thread(probe, partial(assert_drained, broker), TIMEOUT)
+    assert_each_ended_once(reader, books)
+
+
+def assert_drained(broker: redis.Redis) -> None:
+    """No message waits in the catalogue's queue, or in a worker's hands."""
+    waiting, taken = broker.llen(CATALOGUE.queue), broker.hlen("unacked")
+    assert (waiting, taken) == (0, 0), f"{waiting} waiting, {taken} taken"
 
 
 def assert_holding_a_retry(worker: Program) -> None:
