@@ -52,7 +52,7 @@ LOWERED_RETRIES = {
     "CLUB_RETRY_DELAY_MAX": "0.2",
     "CLUB_BOOK_DATA_TIMEOUT": "0.5",
 }
-"""Retries after 0.05 s at first, 0.2 s at most, three at most: production's
+"""Three retries at most, within 0.05 s at first, 0.2 s at most: production's
 wait minutes, which a test cannot."""
 
 

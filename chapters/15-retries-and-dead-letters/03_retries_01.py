@@ -7,10 +7,12 @@ service that refuses it, a bug, a message that makes no sense. Retrying it
 would only fail again, later, so the consumer gives up at once, and keeps
 the message as a dead letter.
 
-The delays grow exponentially, up to a maximum, with "full jitter": each
-delay is drawn at random between 0 and its exponential bound, so that the
-messages that failed together, in the same outage, do not all come back
-together, and fail together again.
+The delays grow exponentially, up to a maximum, with "equal jitter": each
+delay is drawn at random between half its exponential bound and the bound.
+Half the bound, at least, gives a service that just failed some time to
+recover; the random other half spreads the messages that failed together,
+in the same outage, so that they do not all come back together, and fail
+together again.
 """
 
 import random
@@ -44,4 +46,4 @@ class RetryPolicy:
         if not isinstance(error, self.transient) or retries_done >= self.retries:
             return None
         bound = min(self.max_delay, self.first_delay * 2**retries_done)
-        return draw(0, bound)
+        return draw(bound / 2, bound)

@@ -2,12 +2,13 @@
 
 Every process of the club (the worker, the relay) needs two URLs: where the
 database is, and where the broker is; the worker a third, the book-data
-service's. The other settings have defaults that
-suit production; the tests lower some of them. A setting that is missing or
-malformed stops the process at once, with an error that names it, rather
-than at the first message, with one that does not.
+service's. The other settings have defaults that suit production; the tests
+lower some of them. A setting that is missing or malformed stops the process
+at once, with an error that names it, rather than at the first message, with
+one that does not.
 """
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Settings:
     retry_delay_max: float = 120.0
     """``CLUB_RETRY_DELAY_MAX``: the bound of every retry's delay. With the
     defaults, the bounds are 2, 4, … 64, 120 and 120 s: a message is retried
-    for six minutes at most, three on average, before it is a dead letter."""
+    for three to six minutes (183 to 366 s) before it is a dead letter."""
 
     def __post_init__(self) -> None:
         redelivery = self.redelivery_timeout or KOMBU_VISIBILITY_TIMEOUT
@@ -184,7 +185,9 @@ def _number(
     try:
         value = kind(text)
     except ValueError:
-        raise SettingsError(f"{name}={text!r} is not a number") from None
+        value = None
+    if value is None or not math.isfinite(value):  # "nan" and "inf" are floats
+        raise SettingsError(f"{name}={text!r} is not a number")
     if value <= 0:
         raise SettingsError(f"{name}={text!r} must be more than 0")
     return value

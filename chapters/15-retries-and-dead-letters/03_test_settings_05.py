@@ -61,6 +61,8 @@ def test_a_missing_url_is_named(name: str) -> None:
         ("CLUB_REDELIVERY_TIMEOUT", "-1", "'-1' must be more than 0"),
         ("CLUB_RETRIES", "-1", "'-1' is not a whole number"),
         ("CLUB_RETRIES", "²", "'²' is not a whole number"),
+        ("CLUB_RETRY_DELAY_MAX", "nan", "'nan' is not a number"),
+        ("CLUB_REDELIVERY_TIMEOUT", "inf", "'inf' is not a number"),
     ],
 )
 def test_a_malformed_setting_is_named_without_its_secrets(

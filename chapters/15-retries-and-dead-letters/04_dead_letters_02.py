@@ -83,7 +83,7 @@ def message_id(message: dict[str, Any]) -> uuid.UUID:
     its content, the same each time the same message fails."""
     try:
         return uuid.UUID(str(message["id"]))
-    except (KeyError, ValueError):
+    except (KeyError, TypeError, ValueError):  # no id, not a dict, not a UUID
         content = json.dumps(message, sort_keys=True, default=str)
         return uuid.uuid5(uuid.NAMESPACE_URL, f"reading-club:message:{content}")
 

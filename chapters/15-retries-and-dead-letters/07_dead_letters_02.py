@@ -4,11 +4,11 @@
 ``list`` shows every dead letter; ``show MESSAGE_ID…`` those of some
 messages, with each message and the traceback of its last failure;
 ``replay MESSAGE_ID…`` sends each message again to each consumer that gave
-up on it, once the cause is fixed. A replay goes the way every message goes, through the
-broker to the consumer's workers: a consumer that handled part of the
-message before it failed finds that part in its inbox, and does not do it
-twice. The dead letter stays until the consumer has handled the message;
-if it fails again, it is back, with its attempts added up.
+up on it, once the cause is fixed. A replay goes the way every message
+goes, through the broker to the consumer's workers: a consumer that handled
+part of the message before it failed finds that part in its inbox, and does
+not do it twice. The dead letter stays until the consumer has handled the
+message; if it fails again, it is back, with its attempts added up.
 
 It reads ``CLUB_DATABASE_URL``, and ``CLUB_BROKER_URL`` to replay.
 """
@@ -111,6 +111,9 @@ def replay(engine: Engine, letters: list[DeadLetter]) -> None:
     transport = bootstrap.relay_transport(celery)
     try:
         for letter in letters:
+            if "id" not in letter.message:
+                print(f"not replayed {letter.message_id}: the message has no id")
+                continue
             transport.send_to(CONSUMERS[letter.consumer], letter.message)
             with engine.begin() as connection:
                 mark_replayed(connection, letter)

@@ -15,7 +15,7 @@ from reading_club.routes import CATALOGUE
 from book_data_stand_in import BookDataStandIn
 from catalogue_workers import CatalogueWorkers
 from effects import assert_counted
-from probing import probe, probe_never
+from probing import probe
 
 REDELIVERY = 1.0
 """The redelivery timeout of the catalogue's test workers, in seconds."""
@@ -55,9 +55,6 @@ async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
     # nothing. A consumer without those checks would have acted twice.
     assert book_data.asked(dune) == 1
     assert_counted(reader, "Frank Herbert", 1)
-    # Both copies were acknowledged: nothing comes back a third time.
-    still_twice = partial(catalogue_workers.assert_finished, message_id, 2)
-    await asyncio.to_thread(probe_never, still_twice, 2 * REDELIVERY)
 
 
 def store_book(reader: Engine, book: Book) -> None:
