@@ -6,7 +6,7 @@ takes the message a test means for them, with the hold points of
 looked for every 100 s) suit production, not a test.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 
 from reading_club import bootstrap
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.domain.messages import BookRegistered
+from reading_club.adapters.sql import tables
+from reading_club.domain.messages import BookRegistered, RegisterBook
 from reading_club.domain.model import Book
 from reading_club.routes import CATALOGUE
 
@@ -121,3 +122,14 @@ def dune_registered(dune: Book) -> dict[str, Any]:
         id=dune.id, title=dune.title, authors=dune.authors, isbn=dune.isbn
     )
     return dict(MessageSerializer().serialize_message(event))
+
+
+def store_books(reader: Engine, books: Sequence[Book | RegisterBook]) -> None:
+    """The books in the club's database, as their registrations leave them:
+    for a test that sends their events to the workers itself."""
+    rows = [
+        {"id": book.id, "title": book.title, "authors": book.authors, "isbn": book.isbn}
+        for book in books
+    ]
+    with reader.begin() as connection:
+        connection.execute(tables.books.insert(), rows)

@@ -8,12 +8,11 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from reading_club import bootstrap
-from reading_club.adapters.sql import tables
 from reading_club.domain.model import Book
 from reading_club.routes import CATALOGUE
 
 from book_data_stand_in import BookDataStandIn
-from catalogue_workers import CatalogueWorkers
+from catalogue_workers import CatalogueWorkers, store_books
 from effects import assert_counted
 from probing import probe
 
@@ -36,7 +35,7 @@ async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
     dune: Book,
     dune_registered: dict[str, Any],
 ) -> None:
-    store_book(reader, dune)
+    store_books(reader, [dune])
     catalogue_workers.start(1)
     message_id = dune_registered["id"]
     # What Task.retry sends: the same task, to run in 1.5 s.
@@ -55,15 +54,3 @@ async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
     # nothing. A consumer without those checks would have acted twice.
     assert book_data.asked(dune) == 1
     assert_counted(reader, "Frank Herbert", 1)
-
-
-def store_book(reader: Engine, book: Book) -> None:
-    """The book in the club's database, as its registration left it."""
-    row = {
-        "id": book.id,
-        "title": book.title,
-        "authors": book.authors,
-        "isbn": book.isbn,
-    }
-    with reader.begin() as connection:
-        connection.execute(tables.books.insert().values(row))

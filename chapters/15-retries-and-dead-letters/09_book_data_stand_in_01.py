@@ -17,6 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
 
 ANY_BOOK = re.compile(r"/books/\d{13}")
@@ -65,7 +66,7 @@ class BookDataStandIn:
                 "", status=status
             )
 
-    def refuses(self, book: Book, status: int = 404) -> None:
+    def refuses(self, book: Book | RegisterBook, status: int = 404) -> None:
         """Answer ``status`` to every question about ``book``, until ``reset``."""
         self.refused[book.isbn] = status
 

@@ -21,25 +21,16 @@ from reading_club.routes import CATALOGUE
 
 from book_data_stand_in import BookDataStandIn
 from catalogue import numbered_registration
-from catalogue_workers import CatalogueWorkers
+from catalogue_workers import CatalogueWorkers, store_books
 from effects import assert_counted, assert_indexed
 from probing import probe
+from processes import unfinished
 from programs import Program
 
 BOOKS = 40
 REFUSED = range(0, BOOKS, 10)
 """The books the service does not know: 4 of the 40."""
 TIMEOUT = 30.0
-
-
-def store(reader: Engine, books: Sequence[Book | RegisterBook]) -> None:
-    """The books, in the club's database, as their registrations left them."""
-    rows = [
-        {"id": book.id, "title": book.title, "authors": book.authors, "isbn": book.isbn}
-        for book in books
-    ]
-    with reader.begin() as connection:
-        connection.execute(tables.books.insert(), rows)
 
 
 def assert_each_ended_once(reader: Engine, books: Sequence[RegisterBook]) -> None:
@@ -71,9 +62,9 @@ async def test_each_message_is_applied_once_or_kept_once(
         numbered_registration(number, f"Book {number}", (f"Author {number}",))
         for number in range(BOOKS)
     ]
-    store(reader, books)
+    store_books(reader, books)
     for number in REFUSED:
-        book_data.refused[books[number].isbn] = 404
+        book_data.refuses(books[number])
     book_data.fails_at_random(rate=0.3, seed=15)
     workers = catalogue_workers.start(2)
 
@@ -102,7 +93,7 @@ async def test_a_worker_killed_while_it_holds_a_retry_loses_nothing(
     dune: Book,
     dune_registered: dict[str, Any],
 ) -> None:
-    store(reader, [dune])
+    store_books(reader, [dune])
     book_data.fails(dune, status=503, times=1)
     # A retry after 0.25 to 0.5 s, half the redelivery timeout at most.
     catalogue_workers.env.update(CLUB_RETRY_DELAY="0.5", CLUB_RETRY_DELAY_MAX="0.5")
@@ -136,11 +127,5 @@ def assert_drained(broker: redis.Redis, workers: Sequence[Program]) -> None:
     waiting, taken = broker.llen(CATALOGUE.queue), broker.hlen("unacked")
     assert (waiting, taken) == (0, 0), f"{waiting} waiting, {taken} taken"
     for worker in workers:
-        assert held(worker) == 0, f"{worker.name} holds {held(worker)} messages"
-
-
-def held(worker: Program) -> int:
-    """How many messages ``worker`` took and has not ended yet."""
-    taken = len(worker.lines_with("] received"))
-    ended = sum(len(worker.lines_with(end)) for end in ("succeeded in", "] retry:"))
-    return taken - ended
+        held = unfinished(worker)
+        assert held == 0, f"{worker.name} holds {held} messages"
