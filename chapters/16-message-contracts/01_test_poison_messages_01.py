@@ -183,3 +183,34 @@ def assert_stopped(worker: Program) -> None:
     assert not worker.running(), "the worker still runs"
     [line] = worker.lines_with("Unrecoverable error")
     assert "JSONDecodeError('Expecting value: line 1 column 1 (char 0)')" in line
+
+
+async def test_what_celery_cannot_run_waits_while_the_database_refuses_it(
+    catalogue_workers: CatalogueWorkers,
+    catalogue_redis_url: str,
+    empty_database: Engine,
+    reader: Engine,
+) -> None:
+    [worker] = catalogue_workers.start(1)
+    tables.dead_letters.drop(reader)
+    try:
+        send_undecodable(catalogue_redis_url)
+        refused = partial(assert_requeued, worker, times=1)
+        await asyncio.to_thread(probe, refused, TIMEOUT)
+    finally:
+        tables.dead_letters.create(reader, checkfirst=True)
+
+    kept = partial(assert_kept, reader, "a body that does not decode")
+    await asyncio.to_thread(probe, kept, TIMEOUT)
+    assert worker.running(), f"the worker stopped: {worker.tail()}"
+
+
+def assert_requeued(worker: Program, times: int) -> None:
+    requeued = len(worker.lines_with("could not be kept: requeued"))
+    assert requeued >= times, f"{worker.name} requeued the message {requeued} times"
+
+
+def assert_kept(reader: Engine, reason: str) -> None:
+    with reader.connect() as connection:
+        errors = [letter.error for letter in dead_letters(connection)]
+    assert any(reason in error for error in errors), f"dead letters: {errors}"

@@ -5,12 +5,14 @@ Celery acknowledges a message whose body does not decode, and rejects one
 for a task it does not know, or one that is not a task at all: on Redis,
 both delete the message. It calls a method of its consumer first, and the
 ``worker_consumer`` setting names the class: :class:`KeepingConsumer` keeps
-the message, then lets Celery go on. A task that cannot take the message's
+the message, then lets Celery go on; if the database refuses it, the
+message goes back to its queue, after a pause. A task that cannot take the message's
 arguments fails before it runs, and Celery acknowledges it as failed:
 :func:`keep_unreadable` is for the worker's ``task_failure`` handler too.
 """
 
 import logging
+import time
 import traceback
 from typing import Any
 
@@ -22,6 +24,10 @@ from reading_club.adapters.sql.dead_letters import keep_dead_letter
 from reading_club.routes import CATALOGUE
 
 log = logging.getLogger("reading_club.unreadable")
+
+REQUEUE_PAUSE = 1.0
+"""Seconds to wait before a message that could not be kept goes back to
+its queue."""
 
 
 def keep_unreadable(
@@ -82,6 +88,11 @@ class KeepingConsumer(Consumer):
             keep_unreadable(database(), content, why, error)
         except Exception:
             log.exception("a message Celery cannot run could not be kept: requeued")
+            # This runs in the worker's main thread: the pause holds the
+            # worker, which can do nothing while its database refuses to
+            # write; without it, the message would come back at once, and
+            # fail again, as fast as the database refuses it.
+            time.sleep(REQUEUE_PAUSE)
             message.reject(requeue=True)
             return False
         return True
