@@ -1,18 +1,15 @@
-"""What Celery cannot run, kept as a dead letter of the catalogue before
-Celery drops it.
+"""What Celery cannot run, kept as a dead letter before Celery drops it.
 
 Celery acknowledges a message whose body does not decode, and rejects one
 for a task it does not know, or one that is not a task at all: on Redis,
 both delete the message. It calls a method of its consumer first, and the
 ``worker_consumer`` setting names the class: :class:`KeepingConsumer` keeps
-the message, then lets Celery go on; if the database refuses it, the
-message goes back to its queue, after a pause. A task that cannot take the message's
-arguments fails before it runs, and Celery acknowledges it as failed:
-:func:`keep_unreadable` is for the worker's ``task_failure`` handler too.
+the message, then lets Celery go on. If the database refuses it, the
+message goes back to its queue instead, a little later.
 """
 
+import base64
 import logging
-import time
 import traceback
 from typing import Any
 
@@ -25,31 +22,49 @@ from reading_club.routes import CATALOGUE
 
 log = logging.getLogger("reading_club.unreadable")
 
-REQUEUE_PAUSE = 1.0
-"""Seconds to wait before a message that could not be kept goes back to
-its queue."""
+REQUEUE_AFTER = 1.0
+"""Seconds before a message that could not be kept goes back to its queue:
+at once, it would come back and fail again as fast as the database can
+refuse it."""
 
 
 def keep_unreadable(
-    database: Engine,
-    content: dict[str, Any],
-    why: str,
-    error: BaseException | None = None,
+    database: Engine, message: Message, why: str, error: BaseException | None
 ) -> None:
-    """Keep ``content``, which Celery could not run (``why``, and the error
-    it raised, if any), as a dead letter of the catalogue; raise if the
-    database refuses it."""
+    """Keep ``message``, which Celery cannot run (``why``, and the error it
+    raised, if any), as it came; raise if the database refuses it."""
     reason = f"unreadable by Celery, {why}" + (f": {error!r}" if error else "")
     with database.begin() as connection:
         keep_dead_letter(
             connection,
-            content,
-            consumer=CATALOGUE.queue,
+            as_it_came(message),
+            # The queue the message came from: the catalogue's, unless it
+            # is one of Celery's own control messages.
+            consumer=message.delivery_info.get("routing_key") or CATALOGUE.queue,
             error=reason,
             traceback="".join(traceback.format_exception(error)) if error else "",
             attempts=1,
         )
     log.error("a message Celery cannot run is a dead letter: %s", reason)
+
+
+def as_it_came(message: Message) -> dict[str, Any]:
+    """Everything kombu received of ``message``, as JSON: its body as text
+    when it is UTF-8, otherwise in base64."""
+    body = message.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    try:
+        kept_body = {"body": body.decode()}
+    except UnicodeDecodeError:
+        kept_body = {"body_base64": base64.b64encode(body).decode()}
+    return {
+        "headers": message.headers,
+        "properties": message.properties,
+        "content_type": message.content_type,
+        "content_encoding": message.content_encoding,
+        **kept_body,
+    }
 
 
 class KeepingConsumer(Consumer):
@@ -72,27 +87,20 @@ class KeepingConsumer(Consumer):
             super().on_invalid_task(body, message, exc)
 
     def kept(self, message: Message, why: str, error: Exception | None) -> bool:
-        """Keep ``message`` as it came: True when it is kept, False when the
-        database refused it and the message went back to its queue."""
+        """Keep ``message``: True when it is kept; False when the database
+        refused it, and the message goes back to its queue, a little later."""
         # Imported here: the worker's module names this class in its
         # settings, and Celery loads the class once the module is loaded.
         from reading_club.entrypoints.worker import database  # noqa: PLC0415
 
-        body = message.body
-        content = {
-            "headers": message.headers,
-            "content_type": message.content_type,
-            "body": body.decode(errors="replace") if isinstance(body, bytes) else body,
-        }
         try:
-            keep_unreadable(database(), content, why, error)
+            keep_unreadable(database(), message, why, error)
         except Exception:
             log.exception("a message Celery cannot run could not be kept: requeued")
-            # This runs in the worker's main thread: the pause holds the
-            # worker, which can do nothing while its database refuses to
-            # write; without it, the message would come back at once, and
-            # fail again, as fast as the database refuses it.
-            time.sleep(REQUEUE_PAUSE)
-            message.reject(requeue=True)
+            # The worker's event loop calls it later; sleeping here would
+            # hold the loop, and the worker, meanwhile.
+            self.timer.call_after(
+                REQUEUE_AFTER, message.reject, kwargs={"requeue": True}
+            )
             return False
         return True

@@ -38,7 +38,8 @@ def message_type(message: type[Message[Any]]) -> str:
 
 def published_contract(message: type[Message[Any]]) -> dict[str, Any]:
     """What the club promises to send in the payload of ``message``: exactly
-    its fields, each as the model serializes it."""
+    its fields, each as the model serializes it. A field with a default is
+    sent all the same, so the contract requires every field."""
     fields: dict[str, Any] = {
         name: (field.annotation, field)
         for name, field in message.model_fields.items()
@@ -46,7 +47,9 @@ def published_contract(message: type[Message[Any]]) -> dict[str, Any]:
     }
     payload = create_model(
         message_type(message),
-        __config__=ConfigDict(extra="forbid"),
+        __config__=ConfigDict(
+            extra="forbid", json_schema_serialization_defaults_required=True
+        ),
         **fields,
     )
     return _schema(payload, mode="serialization")

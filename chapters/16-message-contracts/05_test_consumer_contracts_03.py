@@ -52,8 +52,9 @@ def test_each_consumer_has_a_contract_for_each_type_it_is_sent(
     contract = CONSUMERS / consumer / f"{message_type}.json"
     assert contract.exists(), (
         f"the club sends {message_type} to {consumer}, which has not said how it "
-        f"reads it ({contract.relative_to(CONTRACTS.parent)} is missing): deploy "
-        "a consumer that reads it first, with its contract, then the producer."
+        f"reads it ({contract.relative_to(CONTRACTS.parent)} is missing). A "
+        "consumer's contract says that it is ready for the type; deploying the "
+        "consumer that reads it comes before deploying the producer that sends it."
     )
 
 

@@ -6,6 +6,7 @@ Anything it cannot read raises :class:`PoisonMessage`, which the worker
 keeps as a dead letter at once: no retry makes a message readable.
 """
 
+import reprlib
 import uuid
 from dataclasses import dataclass
 
@@ -15,6 +16,10 @@ LARGEST_PAYLOAD = 64 * 1024
 """The largest payload the catalogue reads, in bytes. A registration takes a
 few hundred; a payload a hundred times larger is a mistake, and reading it
 would only hold the worker."""
+
+
+SHORT = reprlib.Repr()
+SHORT.maxstring = 80  # a string of any length, shown in a line at most
 
 
 class PoisonMessage(Exception):
@@ -91,7 +96,8 @@ def read_book_registered(message: object) -> Received:
     reader = READS.get(envelope.type)
     if reader is None:
         raise PoisonMessage(_unknown(envelope.type))
-    size = len(envelope.payload.encode())
+    # A lone surrogate is valid in a JSON string, not in UTF-8: count it.
+    size = len(envelope.payload.encode(errors="surrogatepass"))
     if size > LARGEST_PAYLOAD:
         raise PoisonMessage(
             f"a payload of {size} bytes, over the limit of {LARGEST_PAYLOAD}"
@@ -112,7 +118,7 @@ def _unknown(message_type: str) -> str:
         return (
             f"an unknown version of {name}: {message_type} (reads {', '.join(known)})"
         )
-    return f"an unknown type of message: {message_type!r}"
+    return f"an unknown type of message: {SHORT.repr(message_type)}"
 
 
 def _payload_problems(message_type: str, error: ValidationError) -> str:

@@ -67,3 +67,13 @@ def test_a_v1_payload_under_the_v2_type_is_poison() -> None:
 
     with pytest.raises(PoisonMessage, match=r"authors\.0: Input should be an object"):
         read_book_registered(mislabelled)
+
+
+def test_a_payload_that_is_not_unicode_is_poison() -> None:
+    """A JSON string may hold a lone surrogate, and so may the payload that
+    kombu decoded from it; UTF-8 cannot encode one."""
+    v2 = message("book_registered_v2", authors=[{"name": "Neil Gaiman"}])
+    v2["payload"] = v2["payload"].replace("Neil Gaiman", "\ud800")
+
+    with pytest.raises(PoisonMessage, match="unable to parse raw data as a unicode"):
+        read_book_registered(v2)

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from celery import Task
-from celery.signals import task_failure, worker_process_init
+from celery.signals import worker_process_init
 from sqlalchemy import Engine
 from sqlalchemy import exc as sql_errors
 
@@ -25,9 +25,11 @@ from reading_club.adapters.sql.catalogue import (
 )
 from reading_club.adapters.sql.dead_letters import resolve_dead_letter
 from reading_club.adapters.sql.inbox import first_delivery
-from reading_club.entrypoints.catalogue_reads import read_book_registered
+from reading_club.entrypoints.catalogue_reads import (
+    PoisonMessage,
+    read_book_registered,
+)
 from reading_club.entrypoints.failures import retry_or_keep
-from reading_club.entrypoints.unreadable import keep_unreadable
 from reading_club.retries import RetryPolicy
 from reading_club.routes import CATALOGUE
 from reading_club.settings import Settings, SettingsError, book_data_url
@@ -81,14 +83,24 @@ def _no_connection_from_the_parent(**_: object) -> None:
 
 
 @app.task(name=CATALOGUE.task, bind=True, max_retries=None)
-def book_registered(task: "Task[Any, Any]", message: dict[str, Any]) -> None:
+def book_registered(task: "Task[Any, Any]", *args: Any, **kwargs: Any) -> None:
     """The catalogue hears of a new book: it counts the book for each of its
     authors, once per message, and indexes it with its summary.
 
     A failure is retried, or the message kept as a dead letter: the task
     raises only Celery's ``Retry``, or ``Reject`` to requeue its message.
+    It takes any arguments, and expects one, ``message``: arguments that
+    did not fit its signature would fail before its code runs, and Celery
+    would acknowledge the message as a failed task.
     """
+    fits = not args and kwargs.keys() == {"message"}
+    message = kwargs["message"] if fits else {"args": list(args), "kwargs": kwargs}
     try:
+        if not fits:
+            raise PoisonMessage(
+                "arguments the task does not take: "
+                f"{len(args)} positional, keywords {sorted(kwargs)}"
+            )
         catalogue(message)
     except Exception as error:
         retry_or_keep(
@@ -99,21 +111,6 @@ def book_registered(task: "Task[Any, Any]", message: dict[str, Any]) -> None:
             database=database(),
             consumer=CATALOGUE.queue,
         )
-
-
-@task_failure.connect(sender=book_registered)
-def _keep_what_the_task_could_not_take(
-    task_id: str,
-    exception: BaseException,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    **_: object,
-) -> None:
-    """The task catches every error of its own: one that reaches Celery came
-    before it ran, from arguments that do not fit its signature. Celery then
-    acknowledges the message as failed: keep it first."""
-    call = {"task_id": task_id, "args": list(args), "kwargs": kwargs}
-    keep_unreadable(database(), call, "arguments the task does not take", exception)
 
 
 def catalogue(message: dict[str, Any]) -> None:
