@@ -77,8 +77,15 @@ def test_between_markers() -> None:
         "    # the index comes first\n",
         "    def add(self, item: str) -> None:\n",
         "        self.items.append(item)\n",
-        "\n",
     )
+
+
+def test_the_blank_lines_around_a_part_are_left_out() -> None:
+    # Shown, they make a gap in the page; copied, they come along.
+    part = select_part(MODULE, start_after='return "bus"', end_before="# the index")
+
+    assert part.first == 9
+    assert part.lines == ("class Store:\n",)
 
 
 def test_markers_within_an_object() -> None:

@@ -26,7 +26,8 @@ class DeadLetter:
     consumer: str
     """The queue of the consumer that gave up on the message."""
     message: dict[str, Any]
-    """The message as the consumer received it, to be sent again as it is."""
+    """The message as the consumer received it, to be sent again as it is;
+    or its text, if it is not strict JSON (see :func:`storable`)."""
     error: str
     traceback: str
     attempts: int
@@ -82,14 +83,17 @@ def storable(message: Any) -> Any:
     """``message``, or its text if it is not strict JSON.
 
     kombu reads messages with Python's JSON parser, which accepts NaN and
-    Infinity, and lone surrogates in strings. PostgreSQL refuses them all,
+    Infinity, and lone surrogates in strings, and with kombu's own tags for
+    dates, decimals and UUIDs, which it turns into Python objects.
+    PostgreSQL refuses the first three, JSON has no place for the others,
     and a dead letter that the database refuses is retried forever. As
-    text, within a JSON object, the message is kept all the same.
+    text, within a JSON object, the message is kept all the same; the
+    replay command skips it, having no message id to send it under.
     """
     try:
         json.dumps(message, allow_nan=False, ensure_ascii=False).encode()
-    except ValueError:  # NaN or Infinity; UnicodeEncodeError is a ValueError
-        return {"not_strict_json": json.dumps(message)}
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return {"not_strict_json": json.dumps(message, default=repr)}
     return message
 
 

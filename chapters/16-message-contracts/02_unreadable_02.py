@@ -38,8 +38,9 @@ def keep_unreadable(
         keep_dead_letter(
             connection,
             as_it_came(message),
-            # The queue the message came from: the catalogue's, unless it
-            # is one of Celery's own control messages.
+            # The queue it came from, which Celery routes by its name; a
+            # control message of Celery's has none, and counts as the
+            # catalogue's.
             consumer=message.delivery_info.get("routing_key") or CATALOGUE.queue,
             error=reason,
             traceback="".join(traceback.format_exception(error)) if error else "",

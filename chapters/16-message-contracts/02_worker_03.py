@@ -83,7 +83,7 @@ def _no_connection_from_the_parent(**_: object) -> None:
 
 
 @app.task(name=CATALOGUE.task, bind=True, max_retries=None)
-def book_registered(task: "Task[Any, Any]", *args: Any, **kwargs: Any) -> None:
+def book_registered(task: "Task[Any, Any]", /, *args: Any, **kwargs: Any) -> None:
     """The catalogue hears of a new book: it counts the book for each of its
     authors, once per message, and indexes it with its summary.
 

@@ -47,6 +47,18 @@ def test_the_committed_contract_is_the_one_the_code_makes(path: Path) -> None:
         pytest.fail(f"the code no longer makes {committed}:\n{diff}{ON_PURPOSE}", False)
 
 
+@pytest.mark.parametrize(
+    "path", sorted(path for path in contracts() if len(path.parts) == 1), ids=str
+)
+def test_a_published_contract_requires_every_field(path: Path) -> None:
+    """The club sends every field, those with a default too: a nested model
+    that forgot to say so would let a contract promise less than it sends."""
+    contract = contracts()[path]
+    for schema in [contract, *contract.get("$defs", {}).values()]:
+        optional = set(schema["properties"]) - set(schema.get("required", []))
+        assert not optional, f"{schema['title']} does not require {optional}"
+
+
 def test_the_code_makes_every_committed_contract() -> None:
     left = sorted(str(path) for path in committed_contracts() - contracts().keys())
     assert not left, (

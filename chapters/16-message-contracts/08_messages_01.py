@@ -44,7 +44,10 @@ class Author(BaseModel):
     """An author of a book, as the club's messages carry one: an object, so
     that a field added later (a role, an id) needs no new version."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A field with a default is sent all the same: its contract requires it.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
     name: NonBlank
 

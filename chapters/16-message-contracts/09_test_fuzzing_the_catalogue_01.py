@@ -119,6 +119,8 @@ def assert_each_ended(worker: Program, reader: Engine, sent: dict[str, Any]) -> 
     read it, among the dead letters if not."""
     running = [task for task in sent if not worker.lines_with(f"[{task}] succeeded in")]
     assert not running, f"not ended: {[sent[task] for task in running]}"
+    retried = [task for task in sent if worker.lines_with(f"[{task}] retry:")]
+    assert not retried, f"retried: {[sent[task] for task in retried]}"
     inbox, letters = tables.inbox, tables.dead_letters
     with reader.connect() as connection:
         applied = set(connection.scalars(select(inbox.c.message_id)))

@@ -48,6 +48,12 @@ def select_part(
         end = _marker_line(lines, start, end, end_before, ":end-before:")
     if not any(line.strip() for line in lines[start:end]):
         raise ValueError("the selected part is empty.")
+    # Blank lines around a part show as a gap in the page and are copied
+    # with it: leave them out.
+    while not lines[start].strip():
+        start += 1
+    while not lines[end - 1].strip():
+        end -= 1
     return Part(tuple(lines[start:end]), start + 1)
 
 
