@@ -4,7 +4,7 @@ the reason, at its first attempt, and the worker goes on with the next."""
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -14,7 +14,6 @@ from celery import Celery
 from kombu import Connection
 from sqlalchemy import Engine, select
 
-from reading_club import bootstrap
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.dead_letters import DeadLetter, dead_letters
 from reading_club.domain.model import Book
@@ -68,13 +67,6 @@ POISON: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {
 }
 """Each kind of poison message, made from Dune's registration, and what the
 dead letter must say of it."""
-
-
-@pytest.fixture
-def catalogue_celery(catalogue_redis_url: str) -> Iterator[Celery]:
-    celery = bootstrap.sending_celery(catalogue_redis_url)
-    yield celery
-    celery.close()
 
 
 def send(celery: Celery, message: dict[str, Any], task: str = CATALOGUE.task) -> None:

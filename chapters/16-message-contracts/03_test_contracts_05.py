@@ -8,6 +8,7 @@ from messagebus import AsyncMessageBus
 
 from reading_club.contracts import as_text, contracts
 from reading_club.domain.messages import RegisterBook
+from reading_club.routes import CATALOGUE
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 
 from fakes import EventStream
@@ -31,7 +32,8 @@ def committed_contracts() -> set[Path]:
     """The committed contracts that the club owns: its own messages', and
     its catalogue's. The other consumers' files are theirs."""
     folder = PROJECT / CONTRACTS
-    owned = [*folder.glob("*.json"), *folder.glob("consumers/catalogue/*.json")]
+    catalogue = folder / "consumers" / CATALOGUE.queue
+    owned = [*folder.glob("*.json"), *catalogue.glob("*.json")]
     return {path.relative_to(folder) for path in owned}
 
 

@@ -15,6 +15,7 @@ from messagebus import Message
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.json_schema import JsonSchemaMode
 
+from reading_club.adapters.sql.message_store import ENVELOPE
 from reading_club.domain.legacy_messages import BookRegisteredV1
 from reading_club.domain.messages import BookRegistered
 from reading_club.entrypoints.catalogue_reads import READS
@@ -24,9 +25,6 @@ PUBLISHED: tuple[type[Message[Any]], ...] = (BookRegisteredV1, BookRegistered)
 """Every version of every message the club publishes. A version stays here,
 with its contract, while a message of it may still be in flight: in the
 outbox, in a queue, or among the dead letters."""
-
-ENVELOPE = frozenset({"message_id", "created_at", "metadata"})
-"""Fields that travel around the payload, not in it."""
 
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 

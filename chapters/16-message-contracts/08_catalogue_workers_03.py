@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis
+from celery import Celery
 from messagebus.service.eventstream import MessageSerializer
 from sqlalchemy import Engine
 
@@ -109,6 +110,15 @@ def catalogue_workers(
     yield workers
     hold.release()  # a task still holding would delay its worker's stop
     stop_together(workers.started)
+
+
+@pytest.fixture
+def catalogue_celery(catalogue_redis_url: str) -> Iterator[Celery]:
+    """The club's sending Celery, for a test that sends tasks to the
+    catalogue's workers itself."""
+    celery = bootstrap.sending_celery(catalogue_redis_url)
+    yield celery
+    celery.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.message_store import ENVELOPE
 from reading_club.domain.legacy_messages import BookRegisteredV1
 from reading_club.domain.messages import RegisterBook
 from reading_club.domain.model import Book
@@ -69,9 +70,7 @@ async def test_a_v1_message_left_in_the_outbox_reaches_both_consumers(
         "name": "book_registered",
         "schema_version": 1,
         "published": True,
-        "payload": event.model_dump(
-            mode="json", exclude={"message_id", "created_at", "metadata"}
-        ),
+        "payload": event.model_dump(mode="json", exclude=ENVELOPE),
     }
     with reader.begin() as connection:  # as the bus stored it before v2
         connection.execute(tables.messages.insert(), row)

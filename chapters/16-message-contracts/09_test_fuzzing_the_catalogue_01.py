@@ -8,14 +8,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import pytest
 from celery import Celery
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from sqlalchemy import Engine, select
 
-from reading_club import bootstrap
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.dead_letters import message_id
 from reading_club.entrypoints.catalogue_reads import PoisonMessage, read_book_registered
@@ -96,13 +94,6 @@ def test_every_message_the_club_can_publish_is_read(message: dict[str, str]) -> 
 def test_anything_else_is_read_or_refused_as_poison(message: Any) -> None:
     with suppress(PoisonMessage):
         read_book_registered(message)
-
-
-@pytest.fixture
-def catalogue_celery(catalogue_redis_url: str) -> Any:
-    celery = bootstrap.sending_celery(catalogue_redis_url)
-    yield celery
-    celery.close()
 
 
 def with_an_id_of_its_own(message: Any) -> Any:
