@@ -186,3 +186,11 @@ def test_the_language_comes_from_the_target() -> None:
     assert language_of("src/greet.py") == "python"
     assert language_of("pyproject.toml") == "toml"
     assert language_of("notes.unknown-extension") == "text"
+
+
+def test_a_language_chosen_on_the_page_wins_over_the_target_s() -> None:
+    # Pygments' Procfile lexer fails on "%" and "@", which Procfiles hold.
+    shown = read(replace(NEW, target="Procfile"), Options(language="shell"))
+
+    assert shown.language == "shell"
+    assert read(replace(NEW, target="Procfile"), Options()).language == "procfile"

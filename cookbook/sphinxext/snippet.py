@@ -40,6 +40,7 @@ class SnippetDirective(SphinxDirective):
         "end-before": directives.unchanged_required,
         "emphasize-lines": directives.unchanged_required,
         "diff": directives.flag,
+        "language": directives.unchanged_required,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -61,6 +62,7 @@ class SnippetDirective(SphinxDirective):
             end_before=self.options.get("end-before"),
             emphasize_lines=self.options.get("emphasize-lines"),
             diff="diff" in self.options,
+            language=self.options.get("language"),
         )
 
     def _block(self, versions: Versions, shown: Shown) -> nodes.Node:

@@ -34,6 +34,7 @@ class Options:
     end_before: str | None = None
     emphasize_lines: str | None = None
     diff: bool = False
+    language: str | None = None  # Pygments' name; by default, the target's
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def read(versions: Versions, options: Options) -> Shown:
         raise SnippetError(f"{versions.name}: {error}") from None
     return Shown(
         text=part.text,
-        language=language_of(versions.target),
+        language=options.language or language_of(versions.target),
         highlighted=tuple(
             sorted(_highlighted(versions, options, part.lines, part.first))
         ),

@@ -1,0 +1,135 @@
+"""The club's programs in processes of their own, as production starts them
+(the worker, the relay), and the worker of the mailing service's stand-in."""
+
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pytest
+import redis
+
+from reading_club.routes import CATALOGUE, NOTIFICATIONS
+
+from holding import Hold
+from probing import probe
+from programs import Program, start_together, stop_together
+
+
+def club_worker(
+    name: str, directory: Path, env: Mapping[str, str], *options: str
+) -> Program:
+    """``celery -A reading_club.entrypoints.worker worker``, and ``options``."""
+    return worker(name, "reading_club.entrypoints.worker", directory, env, *options)
+
+
+def worker(
+    name: str, app: str, directory: Path, env: Mapping[str, str], *options: str
+) -> Program:
+    """A Celery worker of ``app``; it is ready once it logs ``name@host ready.``"""
+    command = [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel=INFO"]
+    # What workers tell each other: a test has no use for it, and it slows starts.
+    quiet = ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    return Program(
+        name,
+        [*command, f"--hostname={name}@%h", *quiet, *options],
+        directory / f"{name}.log",
+        ready=" ready.",
+        env=env,
+    )
+
+
+def club_relay(name: str, directory: Path, env: Mapping[str, str]) -> Program:
+    """``reading-club relay``."""
+    command = [sys.executable, "-m", "reading_club", "relay"]
+    return Program(name, command, directory / f"{name}.log", ready="relaying", env=env)
+
+
+LOWERED_RETRIES = {
+    "CLUB_RETRIES": "3",
+    "CLUB_RETRY_DELAY": "0.05",
+    "CLUB_RETRY_DELAY_MAX": "0.2",
+    "CLUB_BOOK_DATA_TIMEOUT": "0.5",
+}
+"""Three retries at most, within 0.05 s at first, 0.2 s at most: production's
+wait minutes, which a test cannot."""
+
+
+@dataclass(frozen=True)
+class Workers:
+    catalogue: Program
+    notifications: Program
+
+
+@pytest.fixture(scope="session")
+def session_hold(tmp_path_factory: pytest.TempPathFactory) -> Hold:
+    return Hold(tmp_path_factory.mktemp("hold"))
+
+
+@pytest.fixture(scope="session")
+def session_workers(
+    redis_url: str,
+    database_url: str,
+    book_data_url: str,
+    session_hold: Hold,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Workers]:
+    """A worker per consumer, started together, stopped whatever happens."""
+    directory = tmp_path_factory.mktemp("workers")
+    env = {
+        "CLUB_BROKER_URL": redis_url,
+        "CLUB_DATABASE_URL": database_url,
+        "CLUB_BOOK_DATA_URL": book_data_url,
+        **LOWERED_RETRIES,
+    }
+    started = Workers(
+        catalogue=club_worker("catalogue", directory, env, "--pool=solo"),
+        notifications=worker(
+            "notifications",
+            "notifications_stand_in",
+            directory,
+            {**env, "HOLD_DIR": str(session_hold.directory)},
+            "--pool=solo",
+        ),
+    )
+    try:
+        start_together([started.catalogue, started.notifications])
+        yield started
+    finally:
+        stop_together([started.catalogue, started.notifications])
+
+
+@pytest.fixture
+def workers(session_workers: Workers, redis_url: str) -> Iterator[Workers]:
+    """The session's workers, with nothing left to do at the end of the test:
+    a message still in a queue, or in a task, would land in the next test."""
+    yield session_workers
+    with redis.Redis.from_url(redis_url) as client:
+        probe(partial(assert_done, session_workers, client), timeout=10)
+
+
+def assert_done(workers: Workers, client: redis.Redis) -> None:
+    for program, consumer in [
+        (workers.catalogue, CATALOGUE),
+        (workers.notifications, NOTIFICATIONS),
+    ]:
+        waiting: int = client.llen(consumer.queue)
+        held = unfinished(program)
+        assert (waiting, held) == (0, 0), f"{program.name} has work left"
+
+
+def unfinished(worker: Program) -> int:
+    """How many messages a Celery worker took, by its log, and has not ended:
+    a task ends as it succeeds, raises, or is put off for a retry."""
+    taken = len(worker.lines_with("] received"))
+    ends = ("] succeeded in", "] raised", "] retry:")
+    return taken - sum(len(worker.lines_with(end)) for end in ends)
+
+
+@pytest.fixture
+def relay(redis_url: str, database_url: str, tmp_path: Path) -> Iterator[Program]:
+    """The club's relay, in a process of its own, for one test."""
+    env = {"CLUB_BROKER_URL": redis_url, "CLUB_DATABASE_URL": database_url}
+    with club_relay("relay", tmp_path, env) as relay:
+        yield relay

@@ -1,0 +1,77 @@
+"""The relay, a program of its own: ``reading-club relay``.
+
+It takes its settings from the environment, as every program of the club
+does: ``CLUB_DATABASE_URL`` and ``CLUB_BROKER_URL`` at least. It stops at
+the end of the batch it is sending when it receives SIGTERM or SIGINT.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reading_club import bootstrap
+from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.adapters.sql.outbox import relay_batch
+from reading_club.settings import Settings
+
+IDLE = 0.05
+"""Seconds to wait before looking again, once there was nothing to send."""
+RETRY = 0.5
+"""Seconds to wait after a failure, such as a broker that is down."""
+
+log = logging.getLogger("reading_club.relay")
+
+
+async def relay_forever(
+    engine: AsyncEngine,
+    transport: CeleryTransport,
+    settings: Settings,
+    stop: asyncio.Event,
+) -> None:
+    """Send batch after batch, until ``stop`` is set.
+
+    A failure is logged, and the relay tries again: the messages it could not
+    send are still unsent in the database, so waiting loses nothing.
+    """
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    while not stop.is_set():
+        try:
+            batch = await relay_batch(
+                engine,
+                transport,
+                relay=name,
+                batch_size=settings.relay_batch_size,
+                lease=settings.relay_lease,
+            )
+        except Exception as error:
+            log.warning("relaying failed, trying again in %s s: %r", RETRY, error)
+            pause = RETRY
+        else:
+            if batch.sent:
+                log.info("relayed %d messages", len(batch.sent))
+            # A full batch sent: more messages may be waiting already.
+            pause = 0 if len(batch.sent) == settings.relay_batch_size else IDLE
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+
+
+async def run(settings: Settings) -> None:
+    engine = bootstrap.database(settings)
+    celery = bootstrap.sending_celery(settings.broker_url, settings.broker_timeout)
+    transport = bootstrap.relay_transport(celery)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("relaying from the database to the broker")
+    try:
+        await relay_forever(engine, transport, settings, stop)
+    finally:
+        celery.close()
+        await engine.dispose()
+    log.info("stopped")
