@@ -7,9 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, make_url
+from sqlalchemy import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import NullPool
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine, create_sync_engine
@@ -68,19 +67,23 @@ def new_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'new.sqlite'}"
         return
-    server: str = request.getfixturevalue("postgresql_url")
+    server = make_url(request.getfixturevalue("postgresql_url"))
     name = f"new_{uuid.uuid4().hex}"
-    with _autocommit(server) as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield str(make_url(server).set(database=name))
-    with _autocommit(server) as connection:
-        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    with outside_transactions(server) as connection:
+        quoted = connection.dialect.identifier_preparer.quote(name)
+        connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            connection.exec_driver_sql(f"DROP DATABASE {quoted} WITH (FORCE)")
 
 
 @contextmanager
-def _autocommit(url: str) -> Iterator[Connection]:
-    """A connection outside any transaction, where CREATE DATABASE must run."""
-    engine = create_sync_engine(url, poolclass=NullPool)
-    with engine.connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
-    engine.dispose()
+def outside_transactions(url: URL) -> Iterator[Connection]:
+    """A connection in autocommit mode, where CREATE DATABASE must run."""
+    engine = create_sync_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    finally:
+        engine.dispose()

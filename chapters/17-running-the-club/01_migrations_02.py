@@ -7,23 +7,27 @@ that the schema the tests use is the one production gets.
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = "reading_club:migrations"
+UPGRADE_LOCK = 0x6D69_6772
+"""The key of the advisory lock an upgrade holds on PostgreSQL: "migr", in
+ASCII. Any number would do that no other program takes."""
 
 
 def alembic_config(connection: Connection) -> Config:
     """Alembic's configuration, without an ini file: the migrations are found
     in the package, and run on ``connection``."""
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
+    config = _scripts()
     config.attributes["connection"] = connection
     return config
 
 
 def migrate(connection: Connection, revision: str = "head") -> None:
     """Upgrade the database to ``revision``, in the connection's transaction."""
+    _one_upgrade_at_a_time(connection)
     command.upgrade(alembic_config(connection), revision)
 
 
@@ -41,8 +45,28 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(alembic_config(connection), revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None before the first migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def head_revision() -> str | None:
     """The revision the code's schema is at: the last migration's."""
+    return ScriptDirectory.from_config(_scripts()).get_current_head()
+
+
+def _scripts() -> Config:
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
-    return ScriptDirectory.from_config(config).get_current_head()
+    return config
+
+
+def _one_upgrade_at_a_time(connection: Connection) -> None:
+    """On PostgreSQL, wait until no other upgrade of the database runs: two
+    deployments that upgrade at once would both find the same revision, and
+    both run the next migration. The lock ends with the transaction. SQLite
+    has one writer at a time, and one machine to deploy to."""
+    if connection.dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:key)")
+        connection.execute(lock, {"key": UPGRADE_LOCK})

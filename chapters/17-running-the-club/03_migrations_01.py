@@ -12,52 +12,58 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, Engine, inspect
+from sqlalchemy import Column, Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import SchemaItem
 
 from reading_club.adapters.sql import tables
 
 MIGRATIONS = "reading_club:migrations"
-BEFORE_MIGRATIONS = "0001"
-"""The revision whose schema ``metadata.create_all`` made, before the club
-had migrations (chapters 13 to 16)."""
+TAKEN_OVER_AT = "0001"
+"""The revision whose tables ``metadata.create_all`` made, before the club
+had migrations: chapter 15's and 16's schema."""
+UPGRADE_LOCK = 0x6D69_6772
+"""The key of the advisory lock an upgrade holds on PostgreSQL: "migr", in
+ASCII. Any number would do that no other program takes."""
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration, without an ini file: the migrations are found
+    in the package, and run on ``connection``."""
+    config = _scripts()
+    config.attributes["connection"] = connection
+    return config
 
 
 class SchemaError(Exception):
-    """The database's schema is not the one its migrations would have made."""
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration, without an ini file: the migrations are found
-    in the package, and run on ``connection``."""
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
-    config.attributes["connection"] = connection
-    return config
+    """The database's schema is not one the migrations can start from."""
 
 
 def migrate(connection: Connection, revision: str = "head") -> None:
     """Upgrade the database to ``revision``, in the connection's transaction.
 
-    A database that has the club's tables and no record of a migration was
-    made before the club had migrations: it is recorded at the revision it
-    was made at, upgraded from there, and then must match the code's tables.
-    Otherwise, a ``SchemaError`` says how it differs, and the transaction,
-    rolled back by the caller, leaves the database as it was.
+    A database with tables of the club and no record of a migration was made
+    before the club had migrations. It is taken over: recorded at the
+    revision its tables were made at, upgraded to the head, and then it must
+    match the code's tables. Otherwise a ``SchemaError`` says why, and the
+    transaction, rolled back by the caller, leaves the database as it was.
     """
+    _one_upgrade_at_a_time(connection)
     config = alembic_config(connection)
-    adopted = _made_before_migrations(connection)
-    if adopted:
-        command.stamp(config, BEFORE_MIGRATIONS)
-    command.upgrade(config, revision)
-    if adopted and (differences := _differences(connection)):
+    if not _made_before_migrations(connection):
+        command.upgrade(config, revision)
+        return
+    if revision != "head":
+        raise SchemaError(_not_taken_over("take it over with an upgrade to head"))
+    command.stamp(config, TAKEN_OVER_AT)
+    try:
+        command.upgrade(config, revision)
+    except DBAPIError as error:
         raise SchemaError(
-            "the database has the club's tables, no record of a migration, and "
-            f"differs from revision {BEFORE_MIGRATIONS}, upgraded ({differences}). "
-            "An older version of the club made it: bring it to that revision's "
-            "schema by hand (reading_club/migrations/versions), or start from "
-            "an empty database"
-        )
+            _not_taken_over(f"its upgrade failed: {error.orig}")
+        ) from None
+    if differences := _differences(connection):
+        raise SchemaError(_not_taken_over(f"it differs ({differences})"))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -74,24 +80,42 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(alembic_config(connection), revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None before the first migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def head_revision() -> str | None:
     """The revision the code's schema is at: the last migration's."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(_scripts()).get_current_head()
 
 
 def _made_before_migrations(connection: Connection) -> bool:
     names = set(inspect(connection).get_table_names())
-    return "books" in names and "alembic_version" not in names
+    return "alembic_version" not in names and bool(names & set(tables.metadata.tables))
+
+
+def _not_taken_over(reason: str) -> str:
+    return (
+        "the database has tables of the club and no record of a migration, so "
+        f"it was taken for revision {TAKEN_OVER_AT}, which an older club made "
+        f"without migrations; {reason}. Bring it to that revision's schema by "
+        "hand (reading_club/migrations/versions), or start from an empty database"
+    )
 
 
 def _differences(connection: Connection) -> str:
     """What Alembic's autogenerate would change to make the database match
-    the code's tables, said briefly: nothing, for a schema the migrations
-    made."""
-    differences = compare_metadata(
-        MigrationContext.configure(connection), tables.metadata
-    )
+    the code's tables, said briefly; tables that are not the club's are left
+    out. Nothing, for a schema the migrations made."""
+    context = MigrationContext.configure(connection, opts={"include_name": _the_club_s})
+    differences = compare_metadata(context, tables.metadata)
     return "; ".join(_describe(difference) for difference in differences)
+
+
+def _the_club_s(name: str | None, type_: str, parents: dict[str, Any]) -> bool:
+    return type_ != "table" or name in tables.metadata.tables
 
 
 def _describe(difference: Any) -> str:
@@ -107,3 +131,19 @@ def _describe(difference: Any) -> str:
             name = getattr(item, "name", None)
             return f"{kind} {name or repr(item)}"
     return repr(difference)
+
+
+def _scripts() -> Config:
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    return config
+
+
+def _one_upgrade_at_a_time(connection: Connection) -> None:
+    """On PostgreSQL, wait until no other upgrade of the database runs: two
+    deployments that upgrade at once would both find the same revision, and
+    both run the next migration. The lock ends with the transaction. SQLite
+    has one writer at a time, and one machine to deploy to."""
+    if connection.dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:key)")
+        connection.execute(lock, {"key": UPGRADE_LOCK})

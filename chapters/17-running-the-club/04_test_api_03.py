@@ -33,6 +33,7 @@ async def test_a_registered_book_can_be_read(api: httpx.AsyncClient) -> None:
     read = await api.get(f"/books/{DUNE['id']}")
 
     assert (registered.status_code, registered.json()) == (201, DUNE)
+    assert registered.headers["Location"] == f"/books/{DUNE['id']}"
     assert (read.status_code, read.json()) == (200, DUNE)
 
 

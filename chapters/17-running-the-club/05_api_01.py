@@ -9,7 +9,7 @@ request.
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, assert_never
 
 from fastapi import APIRouter, FastAPI, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,15 +41,22 @@ class BookData(BaseModel):
         return cls(id=book.id, title=book.title, authors=book.authors, isbn=book.isbn)
 
 
-CONFLICTS = {
-    BookRepositoryError.already_registered: "another book has this id",
-    BookRepositoryError.isbn_taken: "another book has this ISBN",
-}
+def conflict(error: BookRepositoryError) -> HTTPException:
+    """A 409 that says which rule of the catalogue the request broke."""
+    match error:
+        case BookRepositoryError.already_registered:
+            return HTTPException(status.HTTP_409_CONFLICT, "another book has this id")
+        case BookRepositoryError.isbn_taken:
+            return HTTPException(status.HTTP_409_CONFLICT, "another book has this ISBN")
+        case BookRepositoryError.not_found:  # registering never looks a book up
+            raise AssertionError(error)
+        case _:
+            assert_never(error)
 
 
 def create_app(engine: AsyncEngine) -> FastAPI:
-    """The API over the club's database; the engine is disposed of when the
-    server stops."""
+    """The API over the club's database. The application owns the engine:
+    it disposes of it when the server stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,11 +74,12 @@ def books_router(engine: AsyncEngine) -> APIRouter:
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def register(data: BookData, response: Response) -> BookData:
-        """Register a book: 201, or 200 if this very book was registered
-        already (a client sending its request again); 409 if another book
-        has its id or its ISBN."""
+        """Register a book: 201, and where to read it, or 200 if this very
+        book was registered already (a client sending its request again);
+        409 if another book has its id or its ISBN."""
         if await book_of(engine, data.id) == data:
             response.status_code = status.HTTP_200_OK
+            response.headers["Location"] = f"{router.prefix}/{data.id}"
             return data
         command = RegisterBook(
             id=BookId(data.id), title=data.title, authors=data.authors, isbn=data.isbn
@@ -79,9 +87,10 @@ def books_router(engine: AsyncEngine) -> APIRouter:
         uow = bootstrap.request_unit_of_work(engine)
         match await register_book(command, bus=bus, uow=uow):
             case Ok(book):
+                response.headers["Location"] = f"{router.prefix}/{book.id}"
                 return BookData.of(book)
             case Err(error):
-                raise HTTPException(status.HTTP_409_CONFLICT, CONFLICTS[error])
+                raise conflict(error)
 
     @router.get("/{book_id}")
     async def read(book_id: uuid.UUID) -> BookData:

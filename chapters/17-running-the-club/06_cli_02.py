@@ -2,39 +2,38 @@
 
 Every program takes its settings from the environment (``CLUB_DATABASE_URL``,
 ``CLUB_BROKER_URL`` and the others of ``reading_club.settings``), and stops
-at once, naming the setting, when one is missing or malformed.
+at once, naming the setting, when one is missing or malformed. The API, the
+relay and the worker also refuse a database whose schema is not the code's.
+Each command imports what it runs, inside itself: the API's process loads
+no Celery worker, a worker's no web framework, and ``--help`` neither.
 
-    reading-club db upgrade          the schema, to the code's revision
-    reading-club api --port 8000     the HTTP API
-    reading-club relay               the outbox, sent to the broker
+    reading-club db upgrade|current|downgrade REVISION
+    reading-club api --host 127.0.0.1 --port 8000
+    reading-club relay
     reading-club worker [celery worker's options]
     reading-club dead-letters list|show|replay
-    reading-club catalogue           the books counted for each author
-    reading-club prune-inbox         forget what consumers handled long ago
+    reading-club catalogue
+    reading-club prune-inbox --keep-days 7
 """
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-import uvicorn
 from sqlalchemy import Engine
 
-from reading_club.adapters.sql import migrations
-from reading_club.adapters.sql.catalogue import every_count
-from reading_club.adapters.sql.dead_letters import DeadLetter
 from reading_club.adapters.sql.engine import create_engine, create_sync_engine
-from reading_club.adapters.sql.inbox import prune_inbox
-from reading_club.entrypoints import dead_letters as operator
-from reading_club.entrypoints import relay as relay_program
-from reading_club.entrypoints.api import create_app
 from reading_club.settings import Settings, SettingsError, book_data_url, database_url
 
+if TYPE_CHECKING:
+    from reading_club.adapters.sql.dead_letters import DeadLetter
+
 T = TypeVar("T")
+WORKER_APP = "reading_club.entrypoints.worker"
 log = logging.getLogger("reading_club")
 
 
@@ -45,6 +44,32 @@ def setting(read: Callable[[], T]) -> T:
         return read()
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def club_database(url: str | None = None) -> Iterator[Engine]:
+    """The club's database (``CLUB_DATABASE_URL`` unless ``url``), for one
+    command, its connections closed at the end whatever happens."""
+    engine = create_sync_engine(url or setting(database_url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def schema_is_current(url: str) -> None:
+    """Stop unless the database's schema is the code's: a program started on
+    another schema fails at its first query, or writes what a migration to
+    come does not expect."""
+    from reading_club.adapters.sql import migrations
+
+    with club_database(url) as engine:
+        current = migrations.current_revision(engine)
+    if current != (head := migrations.head_revision()):
+        raise click.ClickException(
+            f"the database is at revision {current}, the code at {head}: "
+            "run reading-club db upgrade first"
+        )
 
 
 @click.group()
@@ -63,14 +88,37 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Upgrade the schema to the code's, by its Alembic migrations."""
-    engine = create_sync_engine(setting(database_url))
-    try:
-        migrations.upgrade(engine)
-    except migrations.SchemaError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        engine.dispose()
+    from reading_club.adapters.sql import migrations
+
+    with club_database() as engine:
+        try:
+            migrations.upgrade(engine)
+        except migrations.SchemaError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"the database is at revision {migrations.head_revision()}")
+
+
+@db.command()
+def current() -> None:
+    """The revision the schema is at, and the code's."""
+    from reading_club.adapters.sql import migrations
+
+    with club_database() as engine:
+        revision = migrations.current_revision(engine)
+    click.echo(f"the database is at revision {revision}")
+    click.echo(f"the code is at revision {migrations.head_revision()}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Take the schema back to REVISION (base: no table at all), undoing the
+    migrations after it, and losing what they added."""
+    from reading_club.adapters.sql import migrations
+
+    with club_database() as engine:
+        migrations.downgrade(engine, revision)
+    click.echo(f"the database is at revision {revision}")
 
 
 @main.command()
@@ -78,14 +126,26 @@ def upgrade() -> None:
 @click.option("--port", default=8000, show_default=True)
 def api(host: str, port: int) -> None:
     """Serve the HTTP API (CLUB_DATABASE_URL)."""
-    engine = create_engine(setting(database_url))
-    uvicorn.run(create_app(engine), host=host, port=port, log_config=None)
+    import uvicorn
+
+    from reading_club.entrypoints.api import create_app
+
+    url = setting(database_url)
+    schema_is_current(url)
+    app = create_app(create_engine(url))
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 @main.command()
 def relay() -> None:
     """Send the outbox to the broker, until SIGTERM or SIGINT."""
-    asyncio.run(relay_program.run(setting(Settings.from_environment)))
+    import asyncio
+
+    from reading_club.entrypoints.relay import run
+
+    settings = setting(Settings.from_environment)
+    schema_is_current(settings.database_url)
+    asyncio.run(run(settings))
 
 
 @main.command(
@@ -94,13 +154,17 @@ def relay() -> None:
 @click.argument("options", nargs=-1, type=click.UNPROCESSED)
 def worker(options: tuple[str, ...]) -> None:
     """Run a worker of the catalogue: celery worker, with its OPTIONS."""
-    setting(Settings.from_environment)
+    settings = setting(Settings.from_environment)
     setting(book_data_url)
-    # Imported here, where it is needed: the worker's module reads its
-    # settings as it is imported, and the other programs need none of them.
-    from reading_club.entrypoints.worker import app  # noqa: PLC0415
+    schema_is_current(settings.database_url)
+    from celery.bin.celery import celery
 
-    app.worker_main(["worker", *options])
+    # Celery's own command line, as `celery -A ... worker` runs it. Not
+    # app.worker_main: it drops the worker's exit status, and a worker that
+    # failed would seem to have stopped.
+    arguments = ["-A", WORKER_APP, "worker", *options]
+    status = celery.main(arguments, "reading-club worker", standalone_mode=False)
+    raise SystemExit(status)
 
 
 MESSAGE_IDS = click.argument("message_ids", nargs=-1, required=True, type=click.UUID)
@@ -114,18 +178,20 @@ def dead_letters() -> None:
 @dead_letters.command("list")
 def list_dead_letters() -> None:
     """Every dead letter, the oldest first."""
-    engine = create_sync_engine(setting(database_url))
-    operator.print_list(engine)
-    engine.dispose()
+    from reading_club.entrypoints import dead_letters as dead_letter_desk
+
+    with club_database() as engine:
+        dead_letter_desk.print_list(engine)
 
 
 @dead_letters.command("show")
 @MESSAGE_IDS
 def show_dead_letters(message_ids: tuple[uuid.UUID, ...]) -> None:
     """Messages' dead letters, with the traceback of each last failure."""
-    engine = create_sync_engine(setting(database_url))
-    operator.print_letters(letters_of(engine, message_ids))
-    engine.dispose()
+    from reading_club.entrypoints import dead_letters as dead_letter_desk
+
+    with club_database() as engine:
+        dead_letter_desk.print_letters(existing_letters(engine, message_ids))
 
 
 @dead_letters.command("replay")
@@ -133,15 +199,20 @@ def show_dead_letters(message_ids: tuple[uuid.UUID, ...]) -> None:
 def replay_dead_letters(message_ids: tuple[uuid.UUID, ...]) -> None:
     """Send messages again to the consumers that gave up on them, once the
     cause is fixed (CLUB_BROKER_URL too)."""
+    from reading_club.entrypoints import dead_letters as dead_letter_desk
+
     settings = setting(Settings.from_environment)
-    engine = create_sync_engine(settings.database_url)
-    operator.replay(engine, letters_of(engine, message_ids), settings)
-    engine.dispose()
+    with club_database(settings.database_url) as engine:
+        letters = existing_letters(engine, message_ids)
+        dead_letter_desk.replay(engine, letters, settings)
 
 
-def letters_of(engine: Engine, message_ids: tuple[uuid.UUID, ...]) -> list[DeadLetter]:
-    if not (letters := operator.letters_of(engine, list(message_ids))):
-        engine.dispose()
+def existing_letters(
+    engine: Engine, message_ids: tuple[uuid.UUID, ...]
+) -> list["DeadLetter"]:
+    from reading_club.entrypoints import dead_letters as dead_letter_desk
+
+    if not (letters := dead_letter_desk.letters_of(engine, list(message_ids))):
         raise click.ClickException("no dead letter of these messages")
     return letters
 
@@ -149,20 +220,27 @@ def letters_of(engine: Engine, message_ids: tuple[uuid.UUID, ...]) -> list[DeadL
 @main.command()
 def catalogue() -> None:
     """The books the catalogue counted for each author."""
-    engine = create_sync_engine(setting(database_url))
-    with engine.connect() as connection:
+    from reading_club.adapters.sql.catalogue import every_count
+
+    with club_database() as engine, engine.connect() as connection:
         counts = every_count(connection)
-    engine.dispose()
     for author, books in counts:
         click.echo(f"{books:6}  {author}")
 
 
 @main.command("prune-inbox")
-@click.option("--keep-days", default=7.0, show_default=True)
-def prune_inbox_command(keep_days: float) -> None:
+@click.option(
+    "--keep-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At least a day: a message redelivered after its pruning is handled again.",
+)
+def prune_inbox_command(keep_days: int) -> None:
     """Forget the messages consumers handled more than KEEP_DAYS ago. Run it
     every day, from cron or a scheduler."""
-    engine = create_sync_engine(setting(database_url))
+    from reading_club.adapters.sql.inbox import prune_inbox
+
     cutoff = datetime.now(UTC) - timedelta(days=keep_days)
-    log.info("forgot %d messages", prune_inbox(engine, cutoff))
-    engine.dispose()
+    with club_database() as engine:
+        log.info("forgot %d messages", prune_inbox(engine, cutoff))

@@ -1,13 +1,20 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.catalogue import count_authors
 from reading_club.adapters.sql.engine import create_sync_engine
+from reading_club.adapters.sql.migrations import head_revision, upgrade
 from reading_club.entrypoints.cli import main
 
 PROGRAMS = [
     ["db", "upgrade"],
+    ["db", "current"],
     ["api"],
     ["relay"],
     ["worker"],
@@ -37,6 +44,25 @@ def test_each_program_stops_at_once_naming_the_missing_setting(
     )
 
 
+@pytest.mark.parametrize("program", [["api"], ["relay"], ["worker"]], ids=" ".join)
+def test_the_programs_refuse_a_database_that_is_not_upgraded(
+    club: CliRunner, program: list[str], new_database_url: str
+) -> None:
+    env = {
+        "CLUB_DATABASE_URL": new_database_url,
+        "CLUB_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CLUB_BOOK_DATA_URL": "http://127.0.0.1:8080",
+    }
+
+    result = club.invoke(main, program, env=env)
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: the database is at revision None, the code at {head_revision()}: "
+        "run reading-club db upgrade first\n"
+    )
+
+
 def test_the_schema_is_upgraded_once_and_the_counts_are_read(
     club: CliRunner, new_database_url: str
 ) -> None:
@@ -47,14 +73,15 @@ def test_the_schema_is_upgraded_once_and_the_counts_are_read(
     engine = create_sync_engine(new_database_url)
     with engine.begin() as connection:
         count_authors(connection, ["Ursula K. Le Guin", "Frank Herbert"])
+    engine.dispose()
     counts = club.invoke(main, ["catalogue"], env=env)
 
-    engine.dispose()
-    assert [first.output, again.output] == ["the database is at revision 0001\n"] * 2
+    done = f"the database is at revision {head_revision()}\n"
+    assert [first.output, again.output] == [done, done]
     assert counts.output == "     1  Frank Herbert\n     1  Ursula K. Le Guin\n"
 
 
-def test_a_schema_it_cannot_adopt_is_refused_with_what_differs(
+def test_a_schema_it_cannot_take_over_fails_the_upgrade(
     club: CliRunner, new_database_url: str
 ) -> None:
     engine = create_sync_engine(new_database_url)
@@ -66,4 +93,41 @@ def test_a_schema_it_cannot_adopt_is_refused_with_what_differs(
     )
 
     assert result.exit_code == 1
-    assert "differs from revision 0001, upgraded (add_table" in result.output
+    assert "no record of a migration" in result.output
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "1.5"])
+def test_the_inbox_keeps_a_day_at_least(club: CliRunner, days: str) -> None:
+    env = {"CLUB_DATABASE_URL": "sqlite:////nowhere/club.sqlite"}
+
+    result = club.invoke(main, ["prune-inbox", "--keep-days", days], env=env)
+
+    assert result.exit_code == 2
+    assert "--keep-days" in result.output
+
+
+@pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
+def test_a_worker_that_cannot_start_fails_the_command(
+    new_database_url: str, tmp_path: Path
+) -> None:
+    engine = create_sync_engine(new_database_url)
+    upgrade(engine)
+    engine.dispose()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parents[1] / "src"),
+        "CLUB_DATABASE_URL": new_database_url,
+        "CLUB_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CLUB_BOOK_DATA_URL": "http://127.0.0.1:8080",
+    }
+    # A pid file in a folder that does not exist: Celery stops before it
+    # connects to anything, with exit status 1.
+    nowhere = tmp_path / "missing" / "worker.pid"
+    command = [sys.executable, "-m", "reading_club", "worker", f"--pidfile={nowhere}"]
+
+    worker = subprocess.run(
+        command, check=False, env=env, capture_output=True, text=True
+    )
+
+    assert worker.returncode == 1, worker.stdout + worker.stderr
+    assert "LockFailed" in worker.stderr
