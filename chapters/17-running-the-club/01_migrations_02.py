@@ -42,6 +42,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Take the database back to ``revision`` ("base": no table), in a
     transaction of its own."""
     with engine.begin() as connection:
+        _one_upgrade_at_a_time(connection)
         command.downgrade(alembic_config(connection), revision)
 
 
@@ -49,6 +50,17 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None before the first migration."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_behind(revision: str | None) -> bool:
+    """Whether a database at ``revision`` lacks migrations of the code. One
+    at a revision the code does not know was upgraded by newer code: the
+    code's programs may run on it while a deployment rolls out."""
+    known = {
+        script.revision
+        for script in ScriptDirectory.from_config(_scripts()).walk_revisions()
+    }
+    return revision is None or (revision in known and revision != head_revision())
 
 
 def head_revision() -> str | None:
@@ -63,10 +75,11 @@ def _scripts() -> Config:
 
 
 def _one_upgrade_at_a_time(connection: Connection) -> None:
-    """On PostgreSQL, wait until no other upgrade of the database runs: two
-    deployments that upgrade at once would both find the same revision, and
-    both run the next migration. The lock ends with the transaction. SQLite
-    has one writer at a time, and one machine to deploy to."""
+    """On PostgreSQL, wait until no other upgrade (or downgrade) of the
+    database runs: two deployments that upgrade at once would both find the
+    same revision, and both run the next migration. The lock ends with the
+    transaction. SQLite has one writer at a time, and one machine to deploy
+    to."""
     if connection.dialect.name == "postgresql":
         lock = text("SELECT pg_advisory_xact_lock(:key)")
         connection.execute(lock, {"key": UPGRADE_LOCK})

@@ -7,7 +7,12 @@ from sqlalchemy import Engine, inspect, schema, text
 
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_sync_engine
-from reading_club.adapters.sql.migrations import downgrade, upgrade
+from reading_club.adapters.sql.migrations import (
+    current_revision,
+    downgrade,
+    is_behind,
+    upgrade,
+)
 
 
 @pytest.fixture
@@ -30,7 +35,8 @@ def test_the_migrations_make_the_schema_of_the_code(new_database: Engine) -> Non
 @pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
 def test_sqlite_has_each_index_of_the_code_to_the_letter(new_database: Engine) -> None:
     # compare_metadata compares an index's columns, not its condition; and
-    # SQLite uses a partial index only for a query with the same condition.
+    # SQLite uses a partial index only for a query whose condition contains
+    # the index's, as it is written.
     upgrade(new_database)
     query = text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name")
 
@@ -40,6 +46,18 @@ def test_sqlite_has_each_index_of_the_code_to_the_letter(new_database: Engine) -
         made = str(schema.CreateIndex(index).compile(new_database))
         with new_database.connect() as connection:
             assert connection.scalar(query, {"name": index.name}) == made.strip()
+
+
+@pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
+def test_the_programs_tell_a_database_behind_the_code_from_one_ahead(
+    new_database: Engine,
+) -> None:
+    before = current_revision(new_database)
+    upgrade(new_database)
+
+    assert is_behind(before)
+    assert not is_behind(current_revision(new_database))
+    assert not is_behind("a-revision-of-newer-code")
 
 
 def test_a_downgrade_to_base_removes_every_table(new_database: Engine) -> None:

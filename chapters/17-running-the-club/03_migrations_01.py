@@ -12,8 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Column, Connection, Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import SchemaItem
 
 from reading_club.adapters.sql import tables
@@ -58,10 +59,8 @@ def migrate(connection: Connection, revision: str = "head") -> None:
     command.stamp(config, TAKEN_OVER_AT)
     try:
         command.upgrade(config, revision)
-    except DBAPIError as error:
-        raise SchemaError(
-            _not_taken_over(f"its upgrade failed: {error.orig}")
-        ) from None
+    except (SQLAlchemyError, CommandError) as error:
+        raise SchemaError(_not_taken_over(f"its upgrade failed: {error}")) from None
     if differences := _differences(connection):
         raise SchemaError(_not_taken_over(f"it differs ({differences})"))
 
@@ -77,6 +76,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Take the database back to ``revision`` ("base": no table), in a
     transaction of its own."""
     with engine.begin() as connection:
+        _one_upgrade_at_a_time(connection)
         command.downgrade(alembic_config(connection), revision)
 
 
@@ -84,6 +84,44 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None before the first migration."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_behind(revision: str | None) -> bool:
+    """Whether a database at ``revision`` lacks migrations of the code. One
+    at a revision the code does not know was upgraded by newer code: the
+    code's programs may run on it while a deployment rolls out."""
+    known = {
+        script.revision
+        for script in ScriptDirectory.from_config(_scripts()).walk_revisions()
+    }
+    return revision is None or (revision in known and revision != head_revision())
+
+
+def write_revision(engine: Engine, message: str) -> str | None:
+    """Write the next migration, numbered after the head, with what Alembic's
+    autogenerate finds between the database and the code's tables; its
+    path, or None when they agree and there is nothing to write."""
+    head = head_revision()
+    number = f"{int(head or 0) + 1:04d}"
+    written: list[str] = []
+
+    def unless_empty(context: Any, revision: Any, directives: list[Any]) -> None:
+        if directives[0].upgrade_ops.is_empty():
+            directives.clear()  # Alembic writes no file for no directive
+
+    with engine.connect() as connection:
+        config = alembic_config(connection)
+        scripts = command.revision(
+            config,
+            message,
+            autogenerate=True,
+            rev_id=number,
+            process_revision_directives=unless_empty,
+        )
+    for script in scripts if isinstance(scripts, list) else [scripts]:
+        if script is not None:
+            written.append(script.path)
+    return written[0] if written else None
 
 
 def head_revision() -> str | None:
@@ -140,10 +178,11 @@ def _scripts() -> Config:
 
 
 def _one_upgrade_at_a_time(connection: Connection) -> None:
-    """On PostgreSQL, wait until no other upgrade of the database runs: two
-    deployments that upgrade at once would both find the same revision, and
-    both run the next migration. The lock ends with the transaction. SQLite
-    has one writer at a time, and one machine to deploy to."""
+    """On PostgreSQL, wait until no other upgrade (or downgrade) of the
+    database runs: two deployments that upgrade at once would both find the
+    same revision, and both run the next migration. The lock ends with the
+    transaction. SQLite has one writer at a time, and one machine to deploy
+    to."""
     if connection.dialect.name == "postgresql":
         lock = text("SELECT pg_advisory_xact_lock(:key)")
         connection.execute(lock, {"key": UPGRADE_LOCK})

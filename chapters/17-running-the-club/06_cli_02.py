@@ -7,7 +7,7 @@ relay and the worker also refuse a database whose schema is not the code's.
 Each command imports what it runs, inside itself: the API's process loads
 no Celery worker, a worker's no web framework, and ``--help`` neither.
 
-    reading-club db upgrade|current|downgrade REVISION
+    reading-club db upgrade|current|downgrade REVISION|revision MESSAGE
     reading-club api --host 127.0.0.1 --port 8000
     reading-club relay
     reading-club worker [celery worker's options]
@@ -58,26 +58,34 @@ def club_database(url: str | None = None) -> Iterator[Engine]:
 
 
 def schema_is_current(url: str) -> None:
-    """Stop unless the database's schema is the code's: a program started on
-    another schema fails at its first query, or writes what a migration to
-    come does not expect."""
+    """Stop if the database lacks migrations of the code: a program started
+    on an older schema fails at its first query, or writes rows that the
+    next migration does not expect. A database that newer code upgraded is
+    fine: the old and the new programs run side by side while a deployment
+    rolls out."""
     from reading_club.adapters.sql import migrations
 
     with club_database(url) as engine:
         current = migrations.current_revision(engine)
-    if current != (head := migrations.head_revision()):
+    if migrations.is_behind(current):
         raise click.ClickException(
-            f"the database is at revision {current}, the code at {head}: "
-            "run reading-club db upgrade first"
+            f"the database is at revision {current}, the code at "
+            f"{migrations.head_revision()}: run reading-club db upgrade first"
         )
 
 
 @click.group()
 def main() -> None:
     """The reading club's programs, and its database."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    # No time in the lines: honcho, systemd and the like add their own.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    # Alembic tells what it runs, and more: the db commands let it speak.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def alembic_speaks() -> None:
+    """Log each migration that runs, as ``db upgrade`` and ``downgrade`` do."""
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
 
 @main.group()
@@ -88,14 +96,17 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Upgrade the schema to the code's, by its Alembic migrations."""
+    from alembic.util import CommandError
+
     from reading_club.adapters.sql import migrations
 
+    alembic_speaks()
     with club_database() as engine:
         try:
             migrations.upgrade(engine)
-        except migrations.SchemaError as error:
+        except (migrations.SchemaError, CommandError) as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"the database is at revision {migrations.head_revision()}")
+        click.echo(f"the database is at revision {migrations.current_revision(engine)}")
 
 
 @db.command()
@@ -111,14 +122,38 @@ def current() -> None:
 
 @db.command()
 @click.argument("revision")
+@click.confirmation_option(
+    prompt="Undo the later migrations, and lose what they added?"
+)
 def downgrade(revision: str) -> None:
     """Take the schema back to REVISION (base: no table at all), undoing the
     migrations after it, and losing what they added."""
     from reading_club.adapters.sql import migrations
 
+    alembic_speaks()
     with club_database() as engine:
         migrations.downgrade(engine, revision)
-    click.echo(f"the database is at revision {revision}")
+        click.echo(f"the database is at revision {migrations.current_revision(engine)}")
+
+
+@db.command()
+@click.argument("message")
+def revision(message: str) -> None:
+    """Write the next migration: what makes the database (at the code's
+    revision) match tables.py, as Alembic's autogenerate sees it. Read it,
+    and complete it, before it runs anywhere."""
+    from alembic.util import CommandError
+
+    from reading_club.adapters.sql import migrations
+
+    with club_database() as engine:
+        try:
+            written = migrations.write_revision(engine, message)
+        except CommandError as error:  # a database behind the code, say
+            raise click.ClickException(str(error)) from None
+    if written is None:
+        raise click.ClickException("the database and tables.py agree: nothing to write")
+    click.echo(f"wrote {written}")
 
 
 @main.command()
@@ -159,11 +194,15 @@ def worker(options: tuple[str, ...]) -> None:
     schema_is_current(settings.database_url)
     from celery.bin.celery import celery
 
-    # Celery's own command line, as `celery -A ... worker` runs it. Not
-    # app.worker_main: it drops the worker's exit status, and a worker that
-    # failed would seem to have stopped.
-    arguments = ["-A", WORKER_APP, "worker", *options]
-    status = celery.main(arguments, "reading-club worker", standalone_mode=False)
+    # Celery's own command line, as `celery -A ... worker` runs it, with its
+    # CELERY_* variables. Not app.worker_main: it drops the worker's exit
+    # status, and a worker that failed would seem to have stopped.
+    status = celery.main(
+        ["-A", WORKER_APP, "worker", *options],
+        prog_name="reading-club",
+        auto_envvar_prefix="CELERY",
+        standalone_mode=False,
+    )
     raise SystemExit(status)
 
 

@@ -1,5 +1,10 @@
-"""The club's programs in processes of their own, as production starts them
-(the worker, the relay), and the worker of the mailing service's stand-in."""
+"""The club's programs in processes of their own (the worker, the relay),
+and the worker of the mailing service's stand-in.
+
+The relay runs as ``reading-club relay``. The workers run Celery's own
+command, with the tests' hooks as options; ``reading-club worker`` adds
+its checks of the settings and the schema to it, which ``test_cli.py``
+and ``test_system.py`` try."""
 
 import sys
 from collections.abc import Iterator, Mapping

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reading_club.adapters.sql import tables
+from reading_club.adapters.sql import migrations, tables
 from reading_club.adapters.sql.catalogue import count_authors
 from reading_club.adapters.sql.engine import create_sync_engine
 from reading_club.adapters.sql.migrations import head_revision, upgrade
@@ -131,3 +132,48 @@ def test_a_worker_that_cannot_start_fails_the_command(
 
     assert worker.returncode == 1, worker.stdout + worker.stderr
     assert "LockFailed" in worker.stderr
+
+
+@pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
+def test_a_revision_is_written_for_what_differs_and_only_then(
+    club: CliRunner,
+    new_database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A copy of the migrations, for the test to write in.
+    copy = tmp_path / "migrations"
+    shutil.copytree(Path(migrations.__file__).parents[2] / "migrations", copy)
+    monkeypatch.setattr(migrations, "MIGRATIONS", str(copy))
+    engine = create_sync_engine(new_database_url)
+    upgrade(engine)
+    env = {"CLUB_DATABASE_URL": new_database_url}
+
+    agreed = club.invoke(main, ["db", "revision", "nothing"], env=env)
+    with engine.begin() as connection:  # as if tables.py had gained the index
+        connection.exec_driver_sql("DROP INDEX inbox_received_at")
+    written = club.invoke(main, ["db", "revision", "index the inbox"], env=env)
+    engine.dispose()
+
+    assert (agreed.exit_code, agreed.output) == (
+        1,
+        "Error: the database and tables.py agree: nothing to write\n",
+    )
+    (revision,) = (copy / "versions").glob("0002_*.py")
+    assert written.output.endswith(f"wrote {revision}\n")
+    assert "create_index('inbox_received_at'" in revision.read_text()
+
+
+@pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
+def test_a_downgrade_asks_first(club: CliRunner, new_database_url: str) -> None:
+    env = {"CLUB_DATABASE_URL": new_database_url}
+    club.invoke(main, ["db", "upgrade"], env=env)
+
+    kept = club.invoke(main, ["db", "downgrade", "base"], env=env, input="n\n")
+    undone = club.invoke(main, ["db", "downgrade", "base", "--yes"], env=env)
+
+    assert (kept.exit_code, kept.output.splitlines()[-1]) == (1, "Aborted!")
+    assert (undone.exit_code, undone.output) == (
+        0,
+        "the database is at revision None\n",
+    )
