@@ -206,13 +206,14 @@ def lint(session: nox.Session) -> None:
     install_group(session, "lint")
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
-    # relay_throughput.py imports a chapter's project: the benchmark runs it
-    # with that chapter's Python, where its imports exist.
+    # relay_throughput.py and relay_latency.py import a chapter's project:
+    # the benchmark runs them with that chapter's Python, where their imports
+    # exist.
     session.run(
         "mypy",
         "--strict",
         "--exclude",
-        "scripts/relay_throughput.py",
+        "scripts/relay_(throughput|latency).py",
         *("cookbook", "scripts", "dev.py"),
     )
     session.run("python", "-m", "cookbook", "check")

@@ -56,6 +56,8 @@ print(up, time.perf_counter() - began)
 """
 FIRST_CHAPTER_WITH_A_RELAY = "13"
 RELAY_THROUGHPUT = ROOT / "scripts" / "relay_throughput.py"
+FIRST_CHAPTER_WITH_NOTIFY = "18"
+RELAY_LATENCY = ROOT / "scripts" / "relay_latency.py"
 DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<phase>setup|call|teardown)\s+\S+")
 
 
@@ -172,14 +174,17 @@ def real_parts(chapter: str) -> dict[str, float]:
         "a test against Redis and workers: slowest call": max(phases["call"]),
     }
     if chapter >= FIRST_CHAPTER_WITH_A_RELAY:
-        results |= relay_throughput(python, project)
+        results |= measured_by(python, project, RELAY_THROUGHPUT)
+    if chapter >= FIRST_CHAPTER_WITH_NOTIFY:
+        results |= measured_by(python, project, RELAY_LATENCY)
     return results
 
 
-def relay_throughput(python: Path, project: Path) -> dict[str, float]:
-    """The relay's events/s, against bare send_task, on the same Redis."""
+def measured_by(python: Path, project: Path, script: Path) -> dict[str, float]:
+    """What a measuring script prints, ``label<TAB>value`` a line: the
+    relay's events/s against bare send_task; its latency after a commit."""
     run = subprocess.run(
-        [str(python), str(RELAY_THROUGHPUT)],
+        [str(python), str(script)],
         cwd=project,
         capture_output=True,
         text=True,
@@ -245,6 +250,8 @@ def main() -> None:
             value = f"{seconds:8.0f}"
         elif "ratio" in label:
             value = f"{seconds:8.2f}"
+        elif "latency" in label:
+            value = f"{seconds * 1000:8.1f} ms"
         else:
             value = f"{seconds:8.2f} s"
         print(f"{label:<{width}}  {value}  {verdict}".rstrip())

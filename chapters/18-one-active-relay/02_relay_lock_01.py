@@ -1,0 +1,167 @@
+"""One active relay at a time: a lock that the active relay holds while it
+lives, and that the others, standing by, try to take.
+
+Nothing is written to take it, and nothing needs to be cleaned up after a
+relay dies: the lock goes with the process that held it.
+
+- On PostgreSQL, a session-level advisory lock, on a connection that the
+  relay opens for the lock alone. PostgreSQL releases it when that session
+  ends, as it does when the relay's process dies.
+- On SQLite, every program of the club runs on one machine: an exclusive
+  ``flock`` on a file beside the database, which the operating system
+  releases when the process dies.
+"""
+
+import abc
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import NullPool
+
+from reading_club.adapters.sql.engine import create_engine
+
+ADVISORY_KEY = 0x636C_7562
+"""The key of the relays' advisory lock: "club", in ASCII. Any number would
+do that no other program takes on the same database."""
+
+
+class RelayLock(abc.ABC):
+    """The lock of the active relay."""
+
+    @abc.abstractmethod
+    async def try_to_take(self) -> bool:
+        """Take the lock if no other relay holds it; whether this one does."""
+
+    @abc.abstractmethod
+    async def still_held(self) -> bool:
+        """Whether this relay holds the lock yet: a relay that lost it must
+        stop sending, since another may have taken it."""
+
+    @abc.abstractmethod
+    async def release(self) -> None:
+        """Give the lock up, for a standby to take it."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.release()
+
+
+def relay_lock(engine: AsyncEngine) -> RelayLock:
+    """The lock of the relays of the club's database."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return AdvisoryLock(url.render_as_string(hide_password=False))
+    if url.database in (None, "", ":memory:"):
+        raise ValueError("the relays of an in-memory SQLite have nothing to share")
+    return FileLock(Path(f"{url.database}.relay-lock"))
+
+
+class AdvisoryLock(RelayLock):
+    """PostgreSQL's session-level advisory lock, on a connection of its own.
+
+    Not a connection of the relay's pool: a pool gives a connection back
+    with the lock still held (it only rolls back), and a pool that
+    reconnects silently (``pool_pre_ping``) would give the relay a new
+    session, which does not hold the lock, while a standby takes it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.connection: AsyncConnection | None = None
+
+    async def try_to_take(self) -> bool:
+        if self.connection is None:
+            connection = await self.engine.connect()
+            self.connection = await connection.execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        taken = await self.connection.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+        )
+        return bool(taken)
+
+    async def still_held(self) -> bool:
+        if self.connection is None:
+            return False
+        try:
+            held = await self.connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND pid = pg_backend_pid() AND objid = :key AND granted"
+                ),
+                {"key": ADVISORY_KEY},
+            )
+        except DBAPIError:  # the session is gone, and its lock with it
+            await self._close()
+            return False
+        return bool(held)
+
+    async def release(self) -> None:
+        if self.connection is not None:
+            # Closing the connection ends the session, and its locks, but
+            # the server notices a moment later: a standby trying at once
+            # would fail. Unlocking first hands the lock over now.
+            with contextlib.suppress(DBAPIError):
+                await self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
+        await self._close()
+        await self.engine.dispose()
+
+    async def _close(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            try:
+                await connection.close()
+            except DBAPIError:
+                await connection.invalidate()
+
+
+class FileLock(RelayLock):
+    """An exclusive ``flock`` on ``path``, which holds nothing else."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file: IO[bytes] | None = None  # open while the lock is held
+
+    async def try_to_take(self) -> bool:
+        if self.file is not None:
+            return True
+        file = self.path.open("ab")
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.close()
+            return False
+        self.file = file
+        return True
+
+    async def still_held(self) -> bool:
+        """Held, and on the file at ``path``: a lock on a file that was
+        deleted, or replaced, keeps no other relay out."""
+        if self.file is None:
+            return False
+        try:
+            held = self.path.stat().st_ino == os.fstat(self.file.fileno()).st_ino
+        except FileNotFoundError:
+            held = False
+        if not held:
+            await self.release()
+        return held
+
+    async def release(self) -> None:
+        if self.file is not None:
+            self.file.close()  # closing the file releases its lock
+            self.file = None

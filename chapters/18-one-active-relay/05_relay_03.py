@@ -1,0 +1,128 @@
+"""The relay, a program of its own: ``reading-club relay``.
+
+It takes its settings from the environment, as every program of the club
+does: ``CLUB_DATABASE_URL`` and ``CLUB_BROKER_URL`` at least. It stops at
+the end of the batch it is sending when it receives SIGTERM or SIGINT.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Awaitable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reading_club import bootstrap
+from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.adapters.sql.outbox import relay_batch, release_claims
+from reading_club.adapters.sql.outbox_news import outbox_news
+from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
+from reading_club.settings import Settings
+
+RETRY = 0.5
+"""Seconds to wait after a failure, such as a broker that is down."""
+STANDBY = 0.1
+"""Seconds a standby relay waits before it tries to take the lock again."""
+
+log = logging.getLogger("reading_club.relay")
+
+
+async def relay_forever(
+    engine: AsyncEngine,
+    transport: CeleryTransport,
+    settings: Settings,
+    stop: asyncio.Event,
+) -> None:
+    """Stand by until this relay holds the relays' lock, then send batch
+    after batch while it does, until ``stop`` is set.
+
+    One relay sends at a time, so the broker gets the messages in the order
+    the relay reads them; the others stand by, and one of them takes over
+    within a tenth of a second of the active relay's death.
+    """
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    async with relay_lock(engine) as lock:
+        while not stop.is_set():
+            if await lock.try_to_take():
+                log.info("%s is the active relay", name)
+                await release_claims(engine)
+                await relay_while_held(
+                    engine, transport, settings, stop, lock=lock, name=name
+                )
+            await _wait(stop, STANDBY)
+
+
+async def relay_while_held(
+    engine: AsyncEngine,
+    transport: CeleryTransport,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    lock: RelayLock,
+    name: str,
+) -> None:
+    """Send batch after batch, until ``stop`` is set or the lock is lost;
+    between two batches that emptied the outbox, wait for news of it.
+
+    A failure is logged, and the relay tries again: the messages it could not
+    send are still unsent in the database, so waiting loses nothing.
+    """
+    news = outbox_news(engine)
+    try:
+        while not stop.is_set():
+            if not await lock.still_held():
+                log.warning("%s lost the relays' lock: standing by", name)
+                return
+            try:
+                batch = await relay_batch(
+                    engine,
+                    transport,
+                    relay=name,
+                    batch_size=settings.relay_batch_size,
+                    lease=settings.relay_lease,
+                )
+                if batch.sent:
+                    log.info("relayed %d messages", len(batch.sent))
+                # A full batch sent: more messages may be waiting already.
+                if len(batch.sent) < settings.relay_batch_size:
+                    await _until_stopped(stop, news.wait())
+            except Exception as error:
+                log.warning("relaying failed, trying again in %s s: %r", RETRY, error)
+                await _wait(stop, RETRY)
+    finally:
+        await news.close()
+
+
+async def _until_stopped(stop: asyncio.Event, waiting: Awaitable[None]) -> None:
+    """Wait for ``waiting`` to end, or for ``stop`` to be set."""
+    news, stopped = asyncio.ensure_future(waiting), asyncio.ensure_future(stop.wait())
+    await asyncio.wait({news, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (news, stopped):
+        task.cancel()
+    if news.done() and not news.cancelled():
+        news.result()  # its error, if it failed
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def run(settings: Settings) -> None:
+    engine = bootstrap.database(settings)
+    celery = bootstrap.sending_celery(settings.broker_url, settings.broker_timeout)
+    transport = bootstrap.relay_transport(celery)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("relaying from the database to the broker")
+    try:
+        await relay_forever(engine, transport, settings, stop)
+    finally:
+        celery.close()
+        await engine.dispose()
+    log.info("stopped")
