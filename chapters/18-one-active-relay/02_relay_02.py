@@ -46,12 +46,15 @@ async def relay_forever(
     name = f"{socket.gethostname()}:{os.getpid()}"
     async with relay_lock(engine) as lock:
         while not stop.is_set():
-            if await lock.try_to_take():
-                log.info("%s is the active relay", name)
-                await release_claims(engine)
-                await relay_while_held(
-                    engine, transport, settings, stop, lock=lock, name=name
-                )
+            try:
+                if await lock.try_to_take():
+                    log.info("%s is the active relay", name)
+                    await release_claims(engine)
+                    await relay_while_held(
+                        engine, transport, settings, stop, lock=lock, name=name
+                    )
+            except Exception as error:  # the database is out of reach, say
+                log.warning("standing by after a failure: %r", error)
             await _wait(stop, STANDBY)
 
 
@@ -83,6 +86,7 @@ async def relay_while_held(
             )
         except Exception as error:
             log.warning("relaying failed, trying again in %s s: %r", RETRY, error)
+            await give_back_claims(engine)
             pause = RETRY
         else:
             if batch.sent:
@@ -90,6 +94,15 @@ async def relay_while_held(
             # A full batch sent: more messages may be waiting already.
             pause = 0 if len(batch.sent) == settings.relay_batch_size else IDLE
         await _wait(stop, pause)
+
+
+async def give_back_claims(engine: AsyncEngine) -> None:
+    """After a failure, the active relay gives back its claims, which only it
+    can have made: the messages a failed marking left claimed are sent by the
+    next batch, not when the lease is over. The database may be out of reach
+    too: then the lease frees them."""
+    with contextlib.suppress(Exception):
+        await release_claims(engine)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -89,9 +89,13 @@ class AdvisoryLock(RelayLock):
             self.connection = await connection.execution_options(
                 isolation_level="AUTOCOMMIT"
             )
-        taken = await self.connection.scalar(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
-        )
+        try:
+            taken = await self.connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+            )
+        except DBAPIError:  # a server restarted, say: a new session next time
+            await self._close()
+            return False
         return bool(taken)
 
     async def still_held(self) -> bool:
@@ -101,7 +105,10 @@ class AdvisoryLock(RelayLock):
             held = await self.connection.scalar(
                 text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND pid = pg_backend_pid() AND objid = :key AND granted"
+                    " AND pid = pg_backend_pid() AND granted"
+                    # The one-number form of the key: its high half, its low
+                    # half, and 1 (2 is the form of two numbers).
+                    " AND classid = 0 AND objid = :key AND objsubid = 1"
                 ),
                 {"key": ADVISORY_KEY},
             )

@@ -2,7 +2,7 @@
 
 On PostgreSQL, a trigger notifies the channel ``club_outbox`` each time a
 transaction stores messages (migration 0002), and the relay listens: it
-hears of a commit within a millisecond, and asks the database nothing while
+hears of a commit within milliseconds, and asks the database little while
 nothing happens. A notification is only a wake-up, never what the relay
 sends: one sent while the relay was not listening is lost, so the relay
 also looks on a timer, and looks once as it starts.
@@ -76,8 +76,9 @@ class Notifications(OutboxNews):
         psycopg = raw.driver_connection  # psycopg's own AsyncConnection
         assert psycopg is not None, "an open connection has its driver's"
         try:
+            # Ends after the first notification, or after FALLBACK seconds.
             async for _ in psycopg.notifies(timeout=FALLBACK, stop_after=1):
-                break
+                pass
         except Exception:
             await self.close()  # listen again, on a new connection, next time
             raise

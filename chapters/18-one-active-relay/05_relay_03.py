@@ -46,12 +46,15 @@ async def relay_forever(
     name = f"{socket.gethostname()}:{os.getpid()}"
     async with relay_lock(engine) as lock:
         while not stop.is_set():
-            if await lock.try_to_take():
-                log.info("%s is the active relay", name)
-                await release_claims(engine)
-                await relay_while_held(
-                    engine, transport, settings, stop, lock=lock, name=name
-                )
+            try:
+                if await lock.try_to_take():
+                    log.info("%s is the active relay", name)
+                    await release_claims(engine)
+                    await relay_while_held(
+                        engine, transport, settings, stop, lock=lock, name=name
+                    )
+            except Exception as error:  # the database is out of reach, say
+                log.warning("standing by after a failure: %r", error)
             await _wait(stop, STANDBY)
 
 
@@ -86,11 +89,12 @@ async def relay_while_held(
                 )
                 if batch.sent:
                     log.info("relayed %d messages", len(batch.sent))
-                # A full batch sent: more messages may be waiting already.
-                if len(batch.sent) < settings.relay_batch_size:
+                # A full batch claimed: more messages may be waiting already.
+                if batch.claimed < settings.relay_batch_size:
                     await _until_stopped(stop, news.wait())
             except Exception as error:
                 log.warning("relaying failed, trying again in %s s: %r", RETRY, error)
+                await give_back_claims(engine)
                 await _wait(stop, RETRY)
     finally:
         await news.close()
@@ -104,6 +108,15 @@ async def _until_stopped(stop: asyncio.Event, waiting: Awaitable[None]) -> None:
         task.cancel()
     if news.done() and not news.cancelled():
         news.result()  # its error, if it failed
+
+
+async def give_back_claims(engine: AsyncEngine) -> None:
+    """After a failure, the active relay gives back its claims, which only it
+    can have made: the messages a failed marking left claimed are sent by the
+    next batch, not when the lease is over. The database may be out of reach
+    too: then the lease frees them."""
+    with contextlib.suppress(Exception):
+        await release_claims(engine)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
