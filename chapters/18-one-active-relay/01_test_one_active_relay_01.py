@@ -60,9 +60,11 @@ class Relays:
         self.engine, self.stop = engine, asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.clients: list[HeldClient] = []
+        # A broker timeout of 0.2 s: a relay that takes over waits 0.5 s.
         self.settings = Settings(
             database_url="sqlite:////unused",
             broker_url="redis://unused",
+            broker_timeout=0.2,
             relay_batch_size=2,
         )
 

@@ -8,21 +8,23 @@ broker, and marks what the broker accepted as sent.
 No transaction stays open while the relay talks to the broker: claiming is
 one short transaction, marking another. A broker that is slow to answer
 makes the relay slow, never the club's requests. In between, the batch is
-claimed by the relay until a time (its lease): a relay that dies with
-claimed messages leaves them to the next relay once the lease is over.
+claimed by the relay until a time (its lease). One relay is active at a
+time (``relay_lock``): the relay that takes over from a dead one gives its
+claims back (``release_claims``); the lease frees them only when even that
+fails.
 """
 
 import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from messagebus import AsyncSinkholeEventstreamTransport
-from sqlalchemy import ColumnElement, Row, Update, or_, select, update
+from sqlalchemy import ColumnElement, Row, Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
@@ -63,6 +65,7 @@ async def relay_batch(
     relay: str,
     batch_size: int = 100,
     lease: float = 300.0,
+    keep_sending: Callable[[], bool] = lambda: True,
 ) -> Batch:
     """Claim the oldest unsent messages, send them in order, mark them sent.
 
@@ -71,14 +74,17 @@ async def relay_batch(
     gives the rest back, to be sent by the next pass. A relay that dies after
     the broker accepted a message, and before marking it, leaves it to be
     sent again: a relay delivers each message at least once, never exactly
-    once. A broker failure is raised after the marking.
+    once. A broker failure is raised after the marking. ``keep_sending`` is
+    asked before each send: once it says no, the rest goes back too.
     """
     rows = await claim_batch(engine, relay, batch_size, lease)
     batch = Batch(claimed=len(rows))
     if rows:
         deadline = time.monotonic() + lease / 2
         try:
-            await asyncio.to_thread(_send_in_order, transport, rows, batch, deadline)
+            await asyncio.to_thread(
+                _send_in_order, transport, rows, batch, deadline, keep_sending
+            )
         finally:
             await _settle(engine, relay, rows, batch.sent)
     return batch
@@ -125,6 +131,13 @@ def claim(relay: str, now: datetime, until: datetime, batch_size: int) -> Update
     )
 
 
+async def claims_left(engine: AsyncEngine) -> int:
+    """How many unsent messages a relay has claimed."""
+    query = select(func.count()).where(UNSENT, messages.c.claimed_by.is_not(None))
+    async with engine.connect() as connection:
+        return (await connection.scalar(query)) or 0
+
+
 async def release_claims(engine: AsyncEngine) -> int:
     """Give back every claim, for the relay that just became the active one:
     a claim was made by a relay that was active before, and is dead now, or
@@ -151,13 +164,18 @@ def _send_in_order(
     rows: Sequence[Row[Any]],
     batch: Batch,
     deadline: float,
+    keep_sending: Callable[[], bool],
 ) -> None:
-    """Send each message to its consumers, until one send fails or the
-    deadline passes; ``batch.sent`` says how far it got."""
+    """Send each message to its consumers, until one send fails, the
+    deadline passes or ``keep_sending`` says no; ``batch.sent`` says how far
+    it got."""
     for row in rows:
         if time.monotonic() > deadline:
             left = len(rows) - len(batch.sent)
             log.warning("half of the lease is gone: %d messages left for later", left)
+            return
+        if not keep_sending():
+            log.warning("told to stop: %d messages left", len(rows) - len(batch.sent))
             return
         message: Mapping[str, Any] = wire_format(row)
         if not transport.consumers_of(message):

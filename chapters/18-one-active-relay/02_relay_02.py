@@ -11,12 +11,18 @@ import logging
 import os
 import signal
 import socket
+import threading
+from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club import bootstrap
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.adapters.sql.outbox import relay_batch, release_claims
+from reading_club.adapters.sql.outbox import (
+    claims_left,
+    relay_batch,
+    release_claims,
+)
 from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
 from reading_club.settings import Settings
 
@@ -26,6 +32,8 @@ RETRY = 0.5
 """Seconds to wait after a failure, such as a broker that is down."""
 STANDBY = 0.1
 """Seconds a standby relay waits before it tries to take the lock again."""
+WATCH = 0.1
+"""Seconds between two checks of the lock while a batch is sent."""
 
 log = logging.getLogger("reading_club.relay")
 
@@ -44,12 +52,17 @@ async def relay_forever(
     within a tenth of a second of the active relay's death.
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
+    # A relay that lost the lock alive stops within one send, and a send
+    # gives up after the broker's timeout: the claims are free after that.
+    grace = 2 * settings.broker_timeout + WATCH
     async with relay_lock(engine) as lock:
         while not stop.is_set():
             try:
                 if await lock.try_to_take():
                     log.info("%s is the active relay", name)
-                    await release_claims(engine)
+                    if await claims_left(engine):
+                        await _wait(stop, grace)
+                        await release_claims(engine)
                     await relay_while_held(
                         engine, transport, settings, stop, lock=lock, name=name
                     )
@@ -77,13 +90,15 @@ async def relay_while_held(
             log.warning("%s lost the relays' lock: standing by", name)
             return
         try:
-            batch = await relay_batch(
-                engine,
-                transport,
-                relay=name,
-                batch_size=settings.relay_batch_size,
-                lease=settings.relay_lease,
-            )
+            async with watching(lock) as lost:
+                batch = await relay_batch(
+                    engine,
+                    transport,
+                    relay=name,
+                    batch_size=settings.relay_batch_size,
+                    lease=settings.relay_lease,
+                    keep_sending=lambda: not lost.is_set(),
+                )
         except Exception as error:
             log.warning("relaying failed, trying again in %s s: %r", RETRY, error)
             await give_back_claims(engine)
@@ -94,6 +109,29 @@ async def relay_while_held(
             # A full batch sent: more messages may be waiting already.
             pause = 0 if len(batch.sent) == settings.relay_batch_size else IDLE
         await _wait(stop, pause)
+
+
+@contextlib.asynccontextmanager
+async def watching(lock: RelayLock) -> AsyncIterator[threading.Event]:
+    """An event set as soon as the lock is lost, checked every ``WATCH``
+    seconds while the body runs: the thread that sends reads it before each
+    send, and stops. Without it, a relay that lost the lock would send the
+    rest of its batch while the new active relay sends it too."""
+    lost, done = threading.Event(), asyncio.Event()
+
+    async def watch() -> None:
+        while not done.is_set():
+            if not await lock.still_held():
+                lost.set()
+                return
+            await _wait(done, WATCH)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield lost
+    finally:
+        done.set()
+        await watcher  # ends after its check: never cancelled mid-query
 
 
 async def give_back_claims(engine: AsyncEngine) -> None:

@@ -153,7 +153,8 @@ class FileLock(RelayLock):
             file.close()
             return False
         self.file = file
-        return True
+        # The file may have been replaced between the open and the lock.
+        return await self.still_held()
 
     async def still_held(self) -> bool:
         """Held, and on the file at ``path``: a lock on a file that was
@@ -161,9 +162,11 @@ class FileLock(RelayLock):
         if self.file is None:
             return False
         try:
-            held = self.path.stat().st_ino == os.fstat(self.file.fileno()).st_ino
+            named, opened = self.path.stat(), os.fstat(self.file.fileno())
         except FileNotFoundError:
             held = False
+        else:
+            held = (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
         if not held:
             await self.release()
         return held

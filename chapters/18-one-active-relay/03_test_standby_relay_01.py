@@ -55,7 +55,13 @@ async def test_a_standby_takes_over_from_a_killed_relay(
     broker_url = f"redis://127.0.0.1:{redis_executor.port}/3"
     client = redis.Redis.from_url(broker_url)
     client.flushdb()
-    env = {"CLUB_DATABASE_URL": database_url, "CLUB_BROKER_URL": broker_url}
+    env = {
+        "CLUB_DATABASE_URL": database_url,
+        "CLUB_BROKER_URL": broker_url,
+        # A relay that takes over waits twice this, and 0.1 s, for one that
+        # lost the lock alive to end its send.
+        "CLUB_BROKER_TIMEOUT": "0.5",
+    }
     uow = bootstrap.request_unit_of_work(shared_engine)
 
     async def register(first: int, count: int) -> None:
@@ -66,6 +72,7 @@ async def test_a_standby_takes_over_from_a_killed_relay(
     with club_relay("active", tmp_path, env) as active:
         await asyncio.to_thread(probe, partial(assert_active, active), TIMEOUT)
         with club_relay("standby", tmp_path, env) as standby:
+            assert not standby.lines_with("is the active relay")
             await register(0, 3)
             await asyncio.to_thread(probe, partial(assert_queued, client, 3), TIMEOUT)
 

@@ -61,7 +61,9 @@ async def test_an_idle_relay_leaves_the_database_alone_and_hears_of_a_commit(
     shared_engine: AsyncEngine, statements: list[str]
 ) -> None:
     client, stop = FakeCeleryClient(), asyncio.Event()
-    settings = Settings(database_url="sqlite:////unused", broker_url="redis://x")
+    settings = Settings(
+        database_url="sqlite:////unused", broker_url="redis://x", broker_timeout=0.2
+    )
     transport = CeleryTransport(client, ROUTES)
     relay = asyncio.create_task(relay_forever(shared_engine, transport, settings, stop))
     try:

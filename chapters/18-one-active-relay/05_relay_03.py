@@ -11,13 +11,18 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable
+import threading
+from collections.abc import AsyncIterator, Awaitable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club import bootstrap
 from reading_club.adapters.celery_transport import CeleryTransport
-from reading_club.adapters.sql.outbox import relay_batch, release_claims
+from reading_club.adapters.sql.outbox import (
+    claims_left,
+    relay_batch,
+    release_claims,
+)
 from reading_club.adapters.sql.outbox_news import outbox_news
 from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
 from reading_club.settings import Settings
@@ -26,6 +31,8 @@ RETRY = 0.5
 """Seconds to wait after a failure, such as a broker that is down."""
 STANDBY = 0.1
 """Seconds a standby relay waits before it tries to take the lock again."""
+WATCH = 0.1
+"""Seconds between two checks of the lock while a batch is sent."""
 
 log = logging.getLogger("reading_club.relay")
 
@@ -44,12 +51,17 @@ async def relay_forever(
     within a tenth of a second of the active relay's death.
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
+    # A relay that lost the lock alive stops within one send, and a send
+    # gives up after the broker's timeout: the claims are free after that.
+    grace = 2 * settings.broker_timeout + WATCH
     async with relay_lock(engine) as lock:
         while not stop.is_set():
             try:
                 if await lock.try_to_take():
                     log.info("%s is the active relay", name)
-                    await release_claims(engine)
+                    if await claims_left(engine):
+                        await _wait(stop, grace)
+                        await release_claims(engine)
                     await relay_while_held(
                         engine, transport, settings, stop, lock=lock, name=name
                     )
@@ -80,13 +92,15 @@ async def relay_while_held(
                 log.warning("%s lost the relays' lock: standing by", name)
                 return
             try:
-                batch = await relay_batch(
-                    engine,
-                    transport,
-                    relay=name,
-                    batch_size=settings.relay_batch_size,
-                    lease=settings.relay_lease,
-                )
+                async with watching(lock) as lost:
+                    batch = await relay_batch(
+                        engine,
+                        transport,
+                        relay=name,
+                        batch_size=settings.relay_batch_size,
+                        lease=settings.relay_lease,
+                        keep_sending=lambda: not lost.is_set(),
+                    )
                 if batch.sent:
                     log.info("relayed %d messages", len(batch.sent))
                 # A full batch claimed: more messages may be waiting already.
@@ -108,6 +122,29 @@ async def _until_stopped(stop: asyncio.Event, waiting: Awaitable[None]) -> None:
         task.cancel()
     if news.done() and not news.cancelled():
         news.result()  # its error, if it failed
+
+
+@contextlib.asynccontextmanager
+async def watching(lock: RelayLock) -> AsyncIterator[threading.Event]:
+    """An event set as soon as the lock is lost, checked every ``WATCH``
+    seconds while the body runs: the thread that sends reads it before each
+    send, and stops. Without it, a relay that lost the lock would send the
+    rest of its batch while the new active relay sends it too."""
+    lost, done = threading.Event(), asyncio.Event()
+
+    async def watch() -> None:
+        while not done.is_set():
+            if not await lock.still_held():
+                lost.set()
+                return
+            await _wait(done, WATCH)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield lost
+    finally:
+        done.set()
+        await watcher  # ends after its check: never cancelled mid-query
 
 
 async def give_back_claims(engine: AsyncEngine) -> None:

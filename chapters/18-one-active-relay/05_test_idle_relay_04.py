@@ -66,7 +66,9 @@ async def test_an_idle_relay_leaves_the_database_alone_and_hears_of_a_commit(
     # Only a notification can wake the relay within SENT_WITHIN now.
     monkeypatch.setattr(outbox_news, "FALLBACK", 30.0)
     client, stop = FakeCeleryClient(), asyncio.Event()
-    settings = Settings(database_url="sqlite:////unused", broker_url="redis://x")
+    settings = Settings(
+        database_url="sqlite:////unused", broker_url="redis://x", broker_timeout=0.2
+    )
     transport = CeleryTransport(client, ROUTES)
     relay = asyncio.create_task(relay_forever(shared_engine, transport, settings, stop))
     try:
