@@ -121,10 +121,14 @@ async def watching(lock: RelayLock) -> AsyncIterator[threading.Event]:
 
     async def watch() -> None:
         while not done.is_set():
-            if not await lock.still_held():
+            await _wait(done, WATCH)  # the loop checked it a moment ago
+            try:
+                held = done.is_set() or await lock.still_held()
+            except Exception:  # a check that fails proves nothing: stop
+                held = False
+            if not held:
                 lost.set()
                 return
-            await _wait(done, WATCH)
 
     watcher = asyncio.create_task(watch())
     try:

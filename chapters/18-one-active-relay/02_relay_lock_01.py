@@ -13,6 +13,7 @@ relay dies: the lock goes with the process that held it.
 """
 
 import abc
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -27,6 +28,9 @@ from sqlalchemy.pool import NullPool
 
 from reading_club.adapters.sql.engine import create_engine
 
+CHECK_TIMEOUT = 1.0
+"""Seconds a check of the lock may take: a check that hangs, on a network
+cut, counts as a lost lock."""
 ADVISORY_KEY = 0x636C_7562
 """The key of the relays' advisory lock: "club", in ASCII. Any number would
 do that no other program takes on the same database."""
@@ -101,19 +105,21 @@ class AdvisoryLock(RelayLock):
     async def still_held(self) -> bool:
         if self.connection is None:
             return False
+        check = self.connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid() AND granted"
+                # The one-number form of the key: its high half, its low
+                # half, and 1 (2 is the form of two numbers).
+                " AND classid = 0 AND objid = :key AND objsubid = 1"
+            ),
+            {"key": ADVISORY_KEY},
+        )
         try:
-            held = await self.connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND pid = pg_backend_pid() AND granted"
-                    # The one-number form of the key: its high half, its low
-                    # half, and 1 (2 is the form of two numbers).
-                    " AND classid = 0 AND objid = :key AND objsubid = 1"
-                ),
-                {"key": ADVISORY_KEY},
-            )
-        except DBAPIError:  # the session is gone, and its lock with it
-            await self._close()
+            held = await asyncio.wait_for(check, CHECK_TIMEOUT)
+        except (DBAPIError, TimeoutError):  # the session is gone, or unreachable
+            connection, self.connection = self.connection, None
+            await connection.invalidate()  # no round trip to a server gone
             return False
         return bool(held)
 
