@@ -139,10 +139,11 @@ async def claims_left(engine: AsyncEngine) -> int:
 
 
 async def release_claims(engine: AsyncEngine) -> int:
-    """Give back every claim, for the relay that just became the active one:
-    a claim was made by a relay that was active before, and is dead now, or
-    has lost the lock and stops at the end of its batch. Its messages are
-    sent again at once, rather than when its lease is over. How many."""
+    """Give back every claim: for the relay that became the active one, once
+    a relay that held the lock before can no longer be sending (it is dead,
+    or has stopped within one send of losing the lock); and for the active
+    relay after a failure, its own. Their messages are sent by the next
+    batch, not when the lease is over. How many."""
     async with engine.begin() as connection:
         released = await connection.execute(
             update(messages)

@@ -62,6 +62,8 @@ async def relay_forever(
                     log.info("%s is the active relay", name)
                     if await claims_left(engine):
                         await _wait(stop, grace)
+                        if stop.is_set():  # the grace was cut short: keep them
+                            break
                         await release_claims(engine)
                     await relay_while_held(
                         engine, transport, settings, stop, lock=lock, name=name
