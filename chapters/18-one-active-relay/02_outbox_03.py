@@ -24,7 +24,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from messagebus import AsyncSinkholeEventstreamTransport
-from sqlalchemy import ColumnElement, Row, Update, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    TextClause,
+    Update,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.celery_transport import CeleryTransport
@@ -66,6 +76,7 @@ async def relay_batch(
     batch_size: int = 100,
     lease: float = 300.0,
     keep_sending: Callable[[], bool] = lambda: True,
+    fence: TextClause | None = None,
 ) -> Batch:
     """Claim the oldest unsent messages, send them in order, mark them sent.
 
@@ -75,9 +86,10 @@ async def relay_batch(
     the broker accepted a message, and before marking it, leaves it to be
     sent again: a relay delivers each message at least once, never exactly
     once. A broker failure is raised after the marking. ``keep_sending`` is
-    asked before each send: once it says no, the rest goes back too.
+    asked before each send: once it says no, the rest goes back too. A
+    ``fence``, when given, must hold for the claim to claim anything.
     """
-    rows = await claim_batch(engine, relay, batch_size, lease)
+    rows = await claim_batch(engine, relay, batch_size, lease, fence)
     batch = Batch(claimed=len(rows))
     if rows:
         deadline = time.monotonic() + lease / 2
@@ -91,24 +103,34 @@ async def relay_batch(
 
 
 async def claim_batch(
-    engine: AsyncEngine, relay: str, batch_size: int, lease: float
+    engine: AsyncEngine,
+    relay: str,
+    batch_size: int,
+    lease: float,
+    fence: TextClause | None = None,
 ) -> list[Row[Any]]:
     """Claim up to ``batch_size`` unsent messages for ``lease`` seconds, the
     oldest first, in one transaction that ends before any is sent."""
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease)
     async with engine.begin() as connection:
-        claimed = await connection.execute(claim(relay, now, until, batch_size))
+        claimed = await connection.execute(claim(relay, now, until, batch_size, fence))
         rows = claimed.all()
     # RETURNING gives the rows in no promised order.
     return sorted(rows, key=lambda row: (row.created_at, row.message_id))
 
 
-def claim(relay: str, now: datetime, until: datetime, batch_size: int) -> Update:
+def claim(
+    relay: str,
+    now: datetime,
+    until: datetime,
+    batch_size: int,
+    fence: TextClause | None = None,
+) -> Update:
     """The claim of a batch, as one ``UPDATE … RETURNING`` statement."""
     batch = (
         select(messages.c.message_id)
-        .where(_claimable(now))
+        .where(_claimable(now), true() if fence is None else fence)
         .order_by(messages.c.created_at, messages.c.message_id)
         .limit(batch_size)
         # On PostgreSQL, skip the rows that another relay is claiming and has

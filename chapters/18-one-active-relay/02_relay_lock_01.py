@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
@@ -51,6 +51,12 @@ class RelayLock(abc.ABC):
     @abc.abstractmethod
     async def release(self) -> None:
         """Give the lock up, for a standby to take it."""
+
+    def fence(self) -> TextClause | None:
+        """A condition for the relay's claims, true only while this relay
+        holds the lock: a relay that lost it, and has not noticed yet,
+        claims nothing more. None where the database cannot tell."""
+        return None
 
     async def __aenter__(self) -> Self:
         return self
@@ -86,6 +92,7 @@ class AdvisoryLock(RelayLock):
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url, poolclass=NullPool)
         self.connection: AsyncConnection | None = None
+        self.backend: int | None = None  # the lock's session, on the server
 
     async def try_to_take(self) -> bool:
         if self.connection is None:
@@ -94,13 +101,25 @@ class AdvisoryLock(RelayLock):
                 isolation_level="AUTOCOMMIT"
             )
         try:
-            taken = await self.connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
-            )
+            taken, self.backend = (
+                await self.connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key), pg_backend_pid()"),
+                    {"key": ADVISORY_KEY},
+                )
+            ).one()
         except DBAPIError:  # a server restarted, say: a new session next time
             await self._close()
             return False
         return bool(taken)
+
+    def fence(self) -> TextClause | None:
+        """The lock's session holds it still, as the claim's own transaction
+        sees it: checked in the statement that claims."""
+        return text(
+            "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND granted AND classid = 0 AND objid = :fence_key"
+            " AND objsubid = 1 AND pid = :fence_pid)"
+        ).bindparams(fence_key=ADVISORY_KEY, fence_pid=self.backend or 0)
 
     async def still_held(self) -> bool:
         if self.connection is None:

@@ -5,7 +5,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reading_club.adapters.sql.outbox import claim_batch
 from reading_club.adapters.sql.relay_lock import AdvisoryLock, FileLock, relay_lock
+
+from test_two_relays import store_events
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -57,3 +60,25 @@ async def test_a_relay_whose_lock_file_was_replaced_has_lost_the_lock(
         assert not await lock.still_held()
         assert await standby.try_to_take()
         assert not await lock.try_to_take()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_relay_that_lost_the_lock_claims_nothing_more(
+    shared_engine: AsyncEngine,
+) -> None:
+    await store_events(shared_engine, 2)
+    async with relay_lock(shared_engine) as lock:
+        assert await lock.try_to_take()
+        fence = lock.fence()
+        async with shared_engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND granted"
+                )
+            )
+
+        lost = await claim_batch(shared_engine, "lost", 2, lease=300, fence=fence)
+        held = await claim_batch(shared_engine, "unfenced", 2, lease=300)
+
+    assert (len(lost), len(held)) == (0, 2)

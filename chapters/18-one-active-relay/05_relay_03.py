@@ -24,7 +24,7 @@ from reading_club.adapters.sql.outbox import (
     release_claims,
 )
 from reading_club.adapters.sql.outbox_news import outbox_news
-from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
+from reading_club.adapters.sql.relay_lock import CHECK_TIMEOUT, RelayLock, relay_lock
 from reading_club.settings import Settings
 
 RETRY = 0.5
@@ -51,9 +51,12 @@ async def relay_forever(
     within a tenth of a second of the active relay's death.
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
-    # A relay that lost the lock alive stops within one send, and a send
-    # gives up after the broker's timeout: the claims are free after that.
-    grace = 2 * settings.broker_timeout + WATCH
+    # A relay that lost the lock alive notices within a check of the lock,
+    # and stops after the message it is sending: to each of its consumers, a
+    # connection, a command and its answer, each bounded by the broker's
+    # timeout. Its claims are free after that.
+    consumers = max((len(route) for route in transport.routes.values()), default=1)
+    grace = WATCH + CHECK_TIMEOUT + 3 * consumers * settings.broker_timeout
     async with relay_lock(engine) as lock:
         while not stop.is_set():
             try:
@@ -102,6 +105,7 @@ async def relay_while_held(
                         batch_size=settings.relay_batch_size,
                         lease=settings.relay_lease,
                         keep_sending=lambda: not lost.is_set(),
+                        fence=lock.fence(),
                     )
                 if batch.sent:
                     log.info("relayed %d messages", len(batch.sent))
