@@ -23,7 +23,11 @@ from reading_club.adapters.sql.outbox import (
     relay_batch,
     release_claims,
 )
-from reading_club.adapters.sql.relay_lock import CHECK_TIMEOUT, RelayLock, relay_lock
+from reading_club.adapters.sql.relay_lock import (
+    LOSS_NOTICED_WITHIN,
+    RelayLock,
+    relay_lock,
+)
 from reading_club.settings import Settings
 
 IDLE = 0.05
@@ -52,12 +56,13 @@ async def relay_forever(
     within a tenth of a second of the active relay's death.
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
-    # A relay that lost the lock alive notices within a check of the lock,
-    # and stops after the message it is sending: to each of its consumers, a
-    # connection, a command and its answer, each bounded by the broker's
-    # timeout. Its claims are free after that.
+    # A relay that lost the lock alive notices within a watch and a check of
+    # the lock, and stops after the message it is sending: to each of its
+    # consumers, a connection and a few commands (redis-py's own on a new
+    # connection, then kombu's), each bounded by the broker's timeout. Its
+    # claims are free after that.
     consumers = max((len(route) for route in transport.routes.values()), default=1)
-    grace = WATCH + CHECK_TIMEOUT + 3 * consumers * settings.broker_timeout
+    grace = WATCH + LOSS_NOTICED_WITHIN + 6 * consumers * settings.broker_timeout
     async with relay_lock(engine) as lock:
         while not stop.is_set():
             try:
@@ -133,6 +138,7 @@ async def watching(lock: RelayLock) -> AsyncIterator[threading.Event]:
             except Exception:  # a check that fails proves nothing: stop
                 held = False
             if not held:
+                log.warning("lost the relays' lock while sending: stopping")
                 lost.set()
                 return
 

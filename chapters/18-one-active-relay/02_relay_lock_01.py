@@ -13,7 +13,6 @@ relay dies: the lock goes with the process that held it.
 """
 
 import abc
-import asyncio
 import contextlib
 import fcntl
 import os
@@ -28,9 +27,18 @@ from sqlalchemy.pool import NullPool
 
 from reading_club.adapters.sql.engine import create_engine
 
-CHECK_TIMEOUT = 1.0
-"""Seconds a check of the lock may take: a check that hangs, on a network
-cut, counts as a lost lock."""
+NETWORK_CUT = {
+    # libpq's settings for the lock's TCP connection: data unacknowledged
+    # for a second, or a silent peer that misses two keepalives a second
+    # apart, fail the connection, and the check of the lock with it.
+    "tcp_user_timeout": 1000,
+    "keepalives": 1,
+    "keepalives_idle": 1,
+    "keepalives_interval": 1,
+    "keepalives_count": 2,
+}
+LOSS_NOTICED_WITHIN = 3.0
+"""Seconds a check of the lock takes, at most, to fail on a network cut."""
 ADVISORY_KEY = 0x636C_7562
 """The key of the relays' advisory lock: "club", in ASCII. Any number would
 do that no other program takes on the same database."""
@@ -90,7 +98,8 @@ class AdvisoryLock(RelayLock):
     """
 
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, poolclass=NullPool)
+        # A Unix socket ignores the TCP settings.
+        self.engine = create_engine(url, poolclass=NullPool, connect_args=NETWORK_CUT)
         self.connection: AsyncConnection | None = None
         self.backend: int | None = None  # the lock's session, on the server
 
@@ -135,8 +144,8 @@ class AdvisoryLock(RelayLock):
             {"key": ADVISORY_KEY},
         )
         try:
-            held = await asyncio.wait_for(check, CHECK_TIMEOUT)
-        except (DBAPIError, TimeoutError):  # the session is gone, or unreachable
+            held = await check
+        except DBAPIError:  # the session is gone, or out of reach
             connection, self.connection = self.connection, None
             await connection.invalidate()  # no round trip to a server gone
             return False
