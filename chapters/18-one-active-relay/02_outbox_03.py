@@ -153,11 +153,14 @@ def claim(
     )
 
 
-async def claims_left(engine: AsyncEngine) -> int:
-    """How many unsent messages a relay has claimed."""
-    query = select(func.count()).where(UNSENT, messages.c.claimed_by.is_not(None))
+async def claims_end(engine: AsyncEngine) -> datetime | None:
+    """When the last claim on an unsent message ends; None without claims."""
+    query = select(func.max(messages.c.claimed_until)).where(
+        UNSENT, messages.c.claimed_by.is_not(None)
+    )
     async with engine.connect() as connection:
-        return (await connection.scalar(query)) or 0
+        end: datetime | None = await connection.scalar(query)
+    return end
 
 
 async def release_claims(engine: AsyncEngine) -> int:

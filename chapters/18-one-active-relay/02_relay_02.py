@@ -13,13 +13,14 @@ import signal
 import socket
 import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club import bootstrap
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql.outbox import (
-    claims_left,
+    claims_end,
     relay_batch,
     release_claims,
 )
@@ -68,8 +69,11 @@ async def relay_forever(
             try:
                 if await lock.try_to_take():
                     log.info("%s is the active relay", name)
-                    if await claims_left(engine):
-                        await _wait(stop, grace)
+                    if (end := await claims_end(engine)) is not None:
+                        # No longer than the claims last: a relay sends for
+                        # half its lease at most.
+                        left = (end - datetime.now(UTC)).total_seconds()
+                        await _wait(stop, min(grace, max(left, 0.0)))
                         if stop.is_set():  # the grace was cut short: keep them
                             break
                         await release_claims(engine)
