@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext
 from cookbook import archive
 from cookbook.browser.chromium import TIMEOUT_MS
 from cookbook.browser.downloads import check_page
-from cookbook.browser.install import install_zip_and_test
+from cookbook.browser.install import install_zips_and_test
 from cookbook.browser.report import Report
 from cookbook.browser.site_map import Site, page_url
 from cookbook.manifest import Chapter
@@ -33,6 +33,8 @@ def check_downloads(
     install, and pass its tests."""
     page = context.new_page()
     checked = 0
+    to_install: list[tuple[Path, Chapter]] = []
+    installed_from: list[str] = []
     by_folder = {chapter.folder.name: chapter for chapter in chapters}
     with tempfile.TemporaryDirectory(prefix="browser-downloads-") as folder:
         for url in site.chapter_pages():
@@ -70,9 +72,16 @@ def check_downloads(
                 if saved.name != expected
                 else check_page(chapters, chapter, html)
             )
-            if install and not problems:
-                problems = install_zip_and_test(saved, chapter)
             for problem in problems:
                 report.fail(page, f"download {name}", f"{name}: {problem}")
+            if install and not problems:
+                to_install.append((saved, chapter))
+                installed_from.append(name)
+        # After the clicks, as the zips stay in the folder until then.
+        for name, problems in zip(
+            installed_from, install_zips_and_test(to_install), strict=True
+        ):
+            for problem in problems:
+                report.fail(None, f"download {name}", f"{name}: {problem}")
     page.close()
     return checked

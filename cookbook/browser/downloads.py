@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cookbook import archive
-from cookbook.browser.install import install_zip_and_test
+from cookbook.browser.install import install_zips_and_test
 from cookbook.manifest import Chapter, load_chapters
 from cookbook.paths import CHAPTERS_DIR
 from cookbook.state import state_at
@@ -121,9 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     chapters = load_chapters(CHAPTERS_DIR)
     problems: list[str] = []
     for chapter in chapters:
-        print(f"chapter {chapter.label}: checking the page and the download")
+        print(f"chapter {chapter.label}: checking the page")
         problems += check_page(chapters, chapter, arguments.site)
-        problems += install_zip_and_test(zip_path(arguments.site, chapter), chapter)
+    print(f"installing and testing {len(chapters)} downloads")
+    zips = [(zip_path(arguments.site, chapter), chapter) for chapter in chapters]
+    for zip_problems in install_zips_and_test(zips):
+        problems += zip_problems
     for problem in problems:
         print(f"\n{problem}", file=sys.stderr)
     return 1 if problems else 0
