@@ -6,9 +6,11 @@ import os
 import signal
 from typing import Any
 
+import redis
 from sqlalchemy import Engine
 
 from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.routes import CATALOGUE
 
 from catalogue_workers import CatalogueWorkers
 from effects import assert_counted
@@ -27,10 +29,18 @@ async def exit_status(worker: Program) -> int:
     return status
 
 
+def assert_acknowledged(redis_url: str) -> None:
+    """No message waits in the catalogue's queue, or unacknowledged."""
+    with redis.Redis.from_url(redis_url) as client:
+        waiting, unacked = client.llen(CATALOGUE.queue), client.hlen("unacked")
+    assert (waiting, unacked) == (0, 0), f"{waiting} waiting, {unacked} unacknowledged"
+
+
 async def test_a_worker_stopped_with_its_process_group_finishes_its_task(
     catalogue_workers: CatalogueWorkers,
     hold: Hold,
     catalogue_transport: CeleryTransport,
+    catalogue_redis_url: str,
     reader: Engine,
     dune_registered: dict[str, Any],
 ) -> None:
@@ -43,7 +53,8 @@ async def test_a_worker_stopped_with_its_process_group_finishes_its_task(
     hold.release()
 
     assert await exit_status(worker) == 0
-    died = worker.lines_with("exited prematurely: signal 15 (SIGTERM)")
+    died = bool(worker.lines_with("exited prematurely: signal 15 (SIGTERM)"))
     assert not died, "a pool process died of the SIGTERM, in the middle of its task"
     catalogue_workers.assert_finished(dune_registered["id"], 1)
     assert_counted(reader, "Frank Herbert", 1)
+    assert_acknowledged(catalogue_redis_url)

@@ -8,9 +8,11 @@ from functools import partial
 from typing import Any
 
 import psutil
+import redis
 from sqlalchemy import Engine
 
 from reading_club.adapters.celery_transport import CeleryTransport
+from reading_club.routes import CATALOGUE
 
 from catalogue_workers import CatalogueWorkers
 from effects import assert_counted
@@ -30,10 +32,27 @@ async def exit_status(worker: Program) -> int:
     return status
 
 
+def assert_acknowledged(redis_url: str) -> None:
+    """No message waits in the catalogue's queue, or unacknowledged."""
+    with redis.Redis.from_url(redis_url) as client:
+        waiting, unacked = client.llen(CATALOGUE.queue), client.hlen("unacked")
+    assert (waiting, unacked) == (0, 0), f"{waiting} waiting, {unacked} unacknowledged"
+
+
+def assert_gone(process: psutil.Process) -> None:
+    """Dead: gone, or a zombie that its new parent has not reaped yet."""
+    try:
+        status = process.status()
+    except psutil.NoSuchProcess:
+        return
+    assert status == psutil.STATUS_ZOMBIE, f"process {process.pid} is {status}"
+
+
 async def test_a_worker_stopped_with_its_process_group_finishes_its_task(
     catalogue_workers: CatalogueWorkers,
     hold: Hold,
     catalogue_transport: CeleryTransport,
+    catalogue_redis_url: str,
     reader: Engine,
     dune_registered: dict[str, Any],
 ) -> None:
@@ -46,10 +65,11 @@ async def test_a_worker_stopped_with_its_process_group_finishes_its_task(
     hold.release()
 
     assert await exit_status(worker) == 0
-    died = worker.lines_with("exited prematurely: signal 15 (SIGTERM)")
+    died = bool(worker.lines_with("exited prematurely: signal 15 (SIGTERM)"))
     assert not died, "a pool process died of the SIGTERM, in the middle of its task"
     catalogue_workers.assert_finished(dune_registered["id"], 1)
     assert_counted(reader, "Frank Herbert", 1)
+    assert_acknowledged(catalogue_redis_url)
 
 
 async def test_a_worker_killed_takes_its_pool_process_with_it(
@@ -62,19 +82,17 @@ async def test_a_worker_killed_takes_its_pool_process_with_it(
     [worker] = catalogue_workers.start(1, pool="prefork")
     hold.arm("before_commit")
     await catalogue_transport.send_message_serialized(dune_registered)
-    child = await asyncio.to_thread(hold.wait_until_holding, TIMEOUT)
+    child = psutil.Process(await asyncio.to_thread(hold.wait_until_holding, TIMEOUT))
+    assert os.getpgid(child.pid) == child.pid, "the pool process leads its own group"
 
-    # honcho's SIGKILL, five seconds after its SIGTERM: to the worker's group,
-    # which its pool process has left.
+    # What honcho sends to the programs still running five seconds after the
+    # first one stopped: SIGKILL, to the worker's group, which its pool
+    # process has left.
     os.killpg(worker.pid, signal.SIGKILL)
 
-    _, alive = await asyncio.to_thread(
-        psutil.wait_procs, [psutil.Process(child)], TIMEOUT
-    )
-    assert not alive, f"the pool process outlived its worker: {alive}"
+    await asyncio.to_thread(probe, partial(assert_gone, child), TIMEOUT)
     # Its message was not acknowledged: the next worker takes it again.
     hold.release()
     catalogue_workers.start(1, pool="prefork")
-    await asyncio.to_thread(
-        probe, partial(assert_counted, reader, "Frank Herbert", 1), TIMEOUT
-    )
+    counted = partial(assert_counted, reader, "Frank Herbert", 1)
+    await asyncio.to_thread(probe, counted, TIMEOUT)

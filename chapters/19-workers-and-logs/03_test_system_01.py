@@ -124,8 +124,8 @@ def test_the_procfile_runs_the_club(club: Club) -> None:
 
     probe(partial(assert_counted, club.database, "Terry Pratchett", 2), TIMEOUT)
     probe(partial(assert_counted, club.database, "Neil Gaiman", 2), TIMEOUT)
-    # Stopped between two tasks: honcho sends SIGTERM to each process group,
-    # and a worker's pool processes would stop in the middle of their task.
+    # Stopped once each task has logged that it succeeded: the checks of the
+    # logs below read those lines.
     probe(partial(assert_tasks_ended, club.honcho, len(BOOKS)), TIMEOUT)
 
     processes = psutil.Process(club.honcho.pid).children(recursive=True)
@@ -136,43 +136,63 @@ def test_the_procfile_runs_the_club(club: Club) -> None:
     assert running == []
     assert len(club.honcho.lines_with("stopped (rc=")) == 5  # api, 2 relays, 2 workers
     assert club.honcho.lines_with("SIGKILL") == []  # each stopped on its SIGTERM
-    # A log store can follow each book's event through the programs.
-    programs = programs_by_message(club.honcho)
-    for event in published_messages(club.database):
-        assert programs[event] == {"api", "relay", "worker"}, f"event {event}"
+    # A log store can follow each registration, then each book's event,
+    # through the programs.
+    journeys = logged_journeys(club.honcho)
+    commands = message_ids(club.database, published=False)
+    events = message_ids(club.database, published=True)
+    assert len(commands) == len(events) == len(BOOKS)
+    for command in commands:
+        assert ("api", "reading_club.entrypoints.books") in journeys[command]
+    for event in events:
+        assert journeys[event] >= EVENT_JOURNEY, f"event {event}: {journeys[event]}"
 
+
+EVENT_JOURNEY = {
+    ("api", "reading_club.adapters.sql.message_store"),  # stored
+    ("relay", "reading_club.adapters.sql.outbox"),  # sent
+    ("worker", "reading_club.catalogue"),  # indexed
+    ("worker", "celery.app.trace"),  # succeeded
+}
+"""Who says what about a book's event: the program, and its logger."""
 
 PROGRAM_LINE = re.compile(r"^\S+ (?P<program>[a-z]+)(\.\d+)? *\| (?P<line>.*)$")
 """A line of honcho's: the time, the program (``worker.2``), what it wrote."""
 
-CELERY_PRINTS = {"", "worker: Warm shutdown (MainProcess)"}
+WORKER_PRINTS = {"", "worker: Warm shutdown (MainProcess)"}
 """What a worker prints as it stops, on its standard output, not as a log line."""
 
 
-def programs_by_message(honcho: Program) -> dict[str, set[str]]:
-    """For each message id, the programs that wrote a line about it. Every
-    line a program writes must be a JSON object."""
-    programs: defaultdict[str, set[str]] = defaultdict(set)
+def logged_journeys(honcho: Program) -> dict[str, set[tuple[str, str]]]:
+    """For each message id, the programs, and their loggers, that wrote a line
+    about it. Every line a program writes must be a JSON object, but for
+    what a worker prints as it stops."""
+    journeys: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
     not_json: set[str] = set()
     for line in honcho.log_text().splitlines():
         match = PROGRAM_LINE.match(line)
-        if not match or match["program"] == "system" or match["line"] in CELERY_PRINTS:
+        assert match, f"not a line of honcho's: {line!r}"
+        program, text = match["program"], match["line"]
+        if program == "system":
             continue
         try:
-            entry = json.loads(match["line"])
+            entry = json.loads(text)
         except json.JSONDecodeError:
             entry = None
-        if not isinstance(entry, dict):
-            not_json.add(match["program"])
-        elif entry.get("message_id") is not None:
-            programs[entry["message_id"]].add(match["program"])
+        if isinstance(entry, dict):
+            if entry.get("message_id") is not None:
+                journeys[entry["message_id"]].add((program, entry["name"]))
+        elif not (program == "worker" and text in WORKER_PRINTS):
+            not_json.add(program)
     assert not not_json, f"programs that wrote lines not in JSON: {sorted(not_json)}"
-    return programs
+    return journeys
 
 
-def published_messages(database: Engine) -> list[str]:
-    """The ids of the messages the club published, from its outbox."""
-    query = select(tables.messages.c.message_id).where(tables.messages.c.published)
+def message_ids(database: Engine, *, published: bool) -> list[str]:
+    """The ids of the messages the club stored: its events, which it
+    publishes, or its commands."""
+    messages = tables.messages.c
+    query = select(messages.message_id).where(messages.published.is_(published))
     with database.connect() as connection:
         return [str(message_id) for message_id in connection.scalars(query)]
 

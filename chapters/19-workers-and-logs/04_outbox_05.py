@@ -41,6 +41,7 @@ from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql.tables import UNSENT, messages
 from reading_club.adapters.sql.unit_of_work import SqlUnitOfWork
 from reading_club.adapters.sql.wire import wire_format
+from reading_club.logs import about_message
 
 log = logging.getLogger(__name__)
 
@@ -204,20 +205,22 @@ def _send_in_order(
             log.warning("told to stop: %d messages left", len(rows) - len(batch.sent))
             return
         message: Mapping[str, Any] = wire_format(row)
-        about = {"message_id": message["id"]}
-        if not (consumers := transport.consumers_of(message)):
-            log.warning(
-                "no route for %s: %s sent nowhere",
-                message["type"],
-                row.message_id,
-                extra=about,
-            )
-            batch.unrouted += 1
-        transport.send(message)
-        batch.sent.append(row.message_id)
-        if consumers:
-            queues = ", ".join(consumer.queue for consumer in consumers)
-            log.info("message %s sent to %s", row.message_id, queues, extra=about)
+        # The lines logged while it is sent, kombu's among them, name it.
+        with about_message(message["id"]):
+            if not (consumers := transport.consumers_of(message)):
+                log.warning(
+                    "no route for %s: %s sent nowhere", message["type"], row.message_id
+                )
+                batch.unrouted += 1
+            try:
+                transport.send(message)
+            except Exception:
+                log.warning("message %s not sent: the batch stops", row.message_id)
+                raise
+            batch.sent.append(row.message_id)
+            if consumers:
+                queues = ", ".join(consumer.queue for consumer in consumers)
+                log.info("message %s sent to %s", row.message_id, queues)
 
 
 async def _settle(

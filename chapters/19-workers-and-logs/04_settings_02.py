@@ -13,13 +13,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
-
-from reading_club.logs import LogFormat
 
 DATABASES = ("sqlite", "postgresql")
 BROKERS = ("redis", "rediss")
@@ -28,6 +26,8 @@ KOMBU_VISIBILITY_TIMEOUT = 3600.0
 """kombu's default ``visibility_timeout`` on Redis, in seconds."""
 
 N = TypeVar("N", int, float)
+
+LogFormat = Literal["text", "json"]
 
 
 class SettingsError(Exception):

@@ -1,5 +1,6 @@
 """The club's worker program: ``reading-club worker``, which is
-``celery -A reading_club.entrypoints.worker worker`` with the same options.
+``celery -A reading_club.entrypoints.worker worker`` with the same options
+(and Celery's ``--quiet`` with ``CLUB_LOG_FORMAT=json``).
 
 It runs the club's own consumer, the catalogue, and reads the catalogue's
 queue. It takes its settings from the environment, as every program of the

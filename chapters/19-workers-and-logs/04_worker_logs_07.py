@@ -1,13 +1,12 @@
 """The worker's lines in the club's format, each naming its message.
 
 Celery sets up the worker's logging itself, in its own text format. With
-``CLUB_LOG_FORMAT=json``, these signal handlers give its handlers the
-club's JSON lines. A line says which message it is about: a line of the
-task's code, by the task that runs; a line of Celery's about a task (taken,
-succeeded, failed), by the ``data`` Celery logs it with.
+``CLUB_LOG_FORMAT=json``, these signal handlers give Celery's handlers the
+club's JSON lines; and a task's lines name the task's message.
 """
 
 import logging
+from contextvars import Token
 from typing import Any
 
 from celery.signals import (
@@ -16,23 +15,17 @@ from celery.signals import (
     task_postrun,
     task_prerun,
 )
+from celery.utils.log import get_multiprocessing_logger
 
 from reading_club import logs
 from reading_club.adapters.celery_transport import message_id_of
+from reading_club.settings import LogFormat
+
+_handling: dict[str, Token[str | None]] = {}
+"""The tasks running in this process, by id: a task may run another, eagerly."""
 
 
-class NameTheTasksMessage(logging.Filter):
-    """Gives a line of Celery's about a task the id of the task's message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        data = getattr(record, "data", None)
-        task_id = data.get("id") if isinstance(data, dict) else None
-        if getattr(record, "message_id", None) is None and isinstance(task_id, str):
-            record.message_id = message_id_of(task_id)
-        return True
-
-
-def log_as(log_format: logs.LogFormat) -> None:
+def log_as(log_format: LogFormat) -> None:
     """Have the worker, once Celery has set up its logging, write its lines
     in ``log_format``. Celery's own format suits a terminal: it stays for
     ``text``."""
@@ -42,16 +35,19 @@ def log_as(log_format: logs.LogFormat) -> None:
 
 
 def _json_lines(logger: logging.Logger, **_: Any) -> None:
-    for handler in logger.handlers:
-        handler.addFilter(NameTheTasksMessage())
+    # Celery gives billiard's logger, which tells of pool processes that
+    # died, a handler of its own: it gets the JSON format too.
+    billiard = get_multiprocessing_logger()
+    for handler in [*logger.handlers, *(billiard.handlers if billiard else [])]:
         logs.use_format(handler, "json")
 
 
 @task_prerun.connect
 def _lines_name_the_message(task_id: str, **_: Any) -> None:
-    logs.handling_message(message_id_of(task_id))
+    _handling[task_id] = logs.begin_message(message_id_of(task_id))
 
 
 @task_postrun.connect
-def _lines_name_no_message(**_: Any) -> None:
-    logs.handling_message(None)
+def _lines_name_it_no_more(task_id: str, **_: Any) -> None:
+    if (token := _handling.pop(task_id, None)) is not None:
+        logs.end_message(token)
