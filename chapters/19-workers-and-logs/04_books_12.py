@@ -26,15 +26,20 @@ async def register_book(
     is committed, so a consumer never hears of a book that the database
     does not have yet, and a broker that is down fails no registration.
     """
-    # Each line logged meanwhile, an error's among them, names the command.
+    # Each line logged meanwhile names the command, the error's too: logged
+    # here, since the server logs it once it has left this context.
     with about_message(str(command.message_id)):
-        async with uow as transaction:
-            # The bus returns what register_book returns; its type is not
-            # seen through messagebus's decorator, so it is written here.
-            result: Result[Book, BookRepositoryError] = await bus.handle(
-                command, transaction
-            )
-            await transaction.commit()
+        try:
+            async with uow as transaction:
+                # The bus returns what register_book returns; its type is not
+                # seen through messagebus's decorator, so it is written here.
+                result: Result[Book, BookRepositoryError] = await bus.handle(
+                    command, transaction
+                )
+                await transaction.commit()
+        except Exception:
+            log.exception("registering book %s failed", command.id)
+            raise
         match result:
             case Ok(book):
                 log.info("book %s registered", book.id)

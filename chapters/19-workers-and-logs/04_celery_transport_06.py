@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 from messagebus import AsyncAbstractEventstreamTransport
 
+from reading_club.task_ids import task_id_for
+
 
 class CeleryClient(Protocol):
     """What the transport needs from Celery: sending a task by its name.
@@ -45,8 +47,7 @@ class CeleryTransport(AsyncAbstractEventstreamTransport):
     queue of its own, and a message is sent once to each of them. A message
     type that no consumer receives is sent nowhere. The task's only argument,
     ``message``, is the serialized message; the task id is the message id
-    followed by the queue, so that one message can be followed through every
-    worker that receives it, and two consumers' tasks never share an id.
+    followed by the queue (``task_ids.py``).
     """
 
     def __init__(self, celery: CeleryClient, routes: Routes) -> None:
@@ -68,20 +69,10 @@ class CeleryTransport(AsyncAbstractEventstreamTransport):
         self.celery.send_task(
             consumer.task,
             kwargs={"message": dict(message)},
-            task_id=task_id(message["id"], consumer.queue),
+            task_id=task_id_for(message["id"], consumer.queue),
             queue=consumer.queue,
         )
 
     def consumers_of(self, message: Mapping[str, Any]) -> Sequence[Consumer]:
         """Who receives ``message``: nobody, if its type has no route."""
         return self.routes.get(message["type"], ())
-
-
-def task_id(message_id: str, queue: str) -> str:
-    """The id of the task that carries a message to the consumer of ``queue``."""
-    return f"{message_id}:{queue}"
-
-
-def message_id_of(task_id: str) -> str:
-    """The id of the message a task carries."""
-    return task_id.partition(":")[0]

@@ -16,12 +16,12 @@ from contextvars import ContextVar, Token
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-from reading_club.adapters.celery_transport import message_id_of
 from reading_club.settings import LogFormat
+from reading_club.task_ids import message_id_of
 
 # No time in text lines: honcho, systemd and the like add their own.
 TEXT_FORMAT = "%(levelname)s %(name)s %(message)s"
-JSON_FIELDS = ["levelname", "name", "message", "message_id"]
+JSON_FIELDS = ("levelname", "name", "message", "message_id")
 
 _current_message: ContextVar[str | None] = ContextVar("message_id", default=None)
 
@@ -45,6 +45,11 @@ def begin_message(message_id: str) -> Token[str | None]:
 
 def end_message(token: Token[str | None]) -> None:
     _current_message.reset(token)
+
+
+def current_message() -> str | None:
+    """The message being handled in this context, if any."""
+    return _current_message.get()
 
 
 class NameTheMessage(logging.Filter):
@@ -87,11 +92,12 @@ def use_format(handler: logging.Handler, log_format: LogFormat) -> None:
 
 
 def configure(log_format: LogFormat, level: int = logging.INFO) -> None:
-    """The root logger writes to stderr in ``log_format``: for a program that
-    sets up logging itself (Celery's worker does its own)."""
-    logging.basicConfig(level=level)
-    for handler in logging.getLogger().handlers:
-        use_format(handler, log_format)
+    """The root logger writes to stderr in ``log_format``, unless it has a
+    handler already: for a program that does not set up logging itself
+    (Celery's worker does, and gets the format from ``worker_logs.py``)."""
+    handler = logging.StreamHandler()
+    use_format(handler, log_format)
+    logging.basicConfig(level=level, handlers=[handler])
     if log_format == "json":
         # Python prints its warnings on stderr, as text; captured, they are
         # lines of the `py.warnings` logger, in JSON.

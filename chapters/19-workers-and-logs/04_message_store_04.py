@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reading_club.adapters.sql import tables
+from reading_club.logs import current_message
 
 ENVELOPE = {"message_id", "created_at", "metadata"}
 """The fields every message has; the ``messages`` table has a column for each."""
@@ -48,12 +49,18 @@ class SqlMessageStore(AsyncAbstractMessageStoreRepository):
                 raise
             return
         # Before the commit: should the transaction roll back, the request's
-        # error follows this line.
+        # error follows this line. The message being handled, the request's
+        # command, caused this one: the line ties the two ids together.
+        message_id = str(message.message_id)
+        cause = current_message()
         log.info(
             "storing message %s (%s)",
-            message.message_id,
+            message_id,
             message.metadata.name,
-            extra={"message_id": str(message.message_id)},
+            extra={
+                "message_id": message_id,
+                "caused_by": cause if cause != message_id else None,
+            },
         )
 
     async def _has(self, message_id: uuid.UUID) -> bool:

@@ -18,8 +18,8 @@ from celery.signals import (
 from celery.utils.log import get_multiprocessing_logger
 
 from reading_club import logs
-from reading_club.adapters.celery_transport import message_id_of
 from reading_club.settings import LogFormat
+from reading_club.task_ids import message_id_of
 
 _handling: dict[str, Token[str | None]] = {}
 """The tasks running in this process, by id: a task may run another, eagerly."""
@@ -44,7 +44,8 @@ def _json_lines(logger: logging.Logger, **_: Any) -> None:
 
 @task_prerun.connect
 def _lines_name_the_message(task_id: str, **_: Any) -> None:
-    _handling[task_id] = logs.begin_message(message_id_of(task_id))
+    if (message_id := message_id_of(task_id)) is not None:
+        _handling[task_id] = logs.begin_message(message_id)
 
 
 @task_postrun.connect
