@@ -52,6 +52,9 @@ async def test_a_registered_book_reaches_every_consumer(
     await asyncio.to_thread(probe, counted, DELIVERY_TIMEOUT)
 
 
+# Its messages reach the session's workers: the fixture waits until they
+# are done, or they would land in the next test.
+@pytest.mark.usefixtures("workers")
 async def test_each_consumer_is_sent_one_task(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
