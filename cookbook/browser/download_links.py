@@ -33,8 +33,7 @@ def check_downloads(
     install, and pass its tests."""
     page = context.new_page()
     checked = 0
-    to_install: list[tuple[Path, Chapter]] = []
-    installed_from: list[str] = []
+    to_install: dict[str, tuple[Path, Chapter]] = {}  # by page name
     by_folder = {chapter.folder.name: chapter for chapter in chapters}
     with tempfile.TemporaryDirectory(prefix="browser-downloads-") as folder:
         for url in site.chapter_pages():
@@ -75,12 +74,10 @@ def check_downloads(
             for problem in problems:
                 report.fail(page, f"download {name}", f"{name}: {problem}")
             if install and not problems:
-                to_install.append((saved, chapter))
-                installed_from.append(name)
+                to_install[name] = (saved, chapter)
         # After the clicks, as the zips stay in the folder until then.
-        for name, problems in zip(
-            installed_from, install_zips_and_test(to_install), strict=True
-        ):
+        tested = install_zips_and_test(list(to_install.values()))
+        for name, problems in zip(to_install, tested, strict=True):
             for problem in problems:
                 report.fail(None, f"download {name}", f"{name}: {problem}")
     page.close()

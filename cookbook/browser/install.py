@@ -22,15 +22,17 @@ from pathlib import Path
 from cookbook import archive
 from cookbook.manifest import Chapter
 from cookbook.paths import REPO_ROOT
+from cookbook.runner import UNSET_VARIABLES as STEP_UNSET_VARIABLES
 
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 ZIPS_AT_ONCE = 2
-# Variables of the check's own environment that a reader's shell has not.
-# With PYTHONDONTWRITEBYTECODE set (some containers set it, the machine this
+# Variables of the check's own environment that a reader's shell has not:
+# the ones a chapter's steps run without, and the check's virtualenv. With
+# PYTHONDONTWRITEBYTECODE set (some containers set it, the machine this
 # book is written on among them), every process a suite starts (workers,
-# relays) compiles SQLAlchemy, Celery and the project again: chapter 18's
+# relays) compiled SQLAlchemy, Celery and the project again: chapter 18's
 # suite took 170 s of CPU instead of 118 s.
-UNSET_VARIABLES = ("VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
+UNSET_VARIABLES = ("VIRTUAL_ENV", *STEP_UNSET_VARIABLES)
 
 
 def install_zips_and_test(
