@@ -1,0 +1,193 @@
+"""The club under faults, every part a process: 500 books registered over
+HTTP while a worker is killed and started again, Redis stops for two
+seconds, and the active relay is killed. Nothing may be lost, and nothing
+done twice."""
+
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+import psutil
+import pytest
+from port_for import get_port
+from pytest_redis.executor import RedisExecutor
+from sqlalchemy import Engine, func, select
+
+from reading_club.adapters.sql import tables
+from reading_club.adapters.sql.engine import create_sync_engine
+from reading_club.adapters.sql.migrations import upgrade
+from reading_club.domain.messages import RegisterBook
+
+from broker import redis_server
+from catalogue import numbered_registration
+from probing import probe
+from processes import LOWERED_RETRIES, club_relay, club_worker
+from programs import Program, start_together, stop_together
+
+BOOKS = 500
+AUTHORS = [f"Author {letter}" for letter in "ABCDEFGHIJ"]
+WORKER_KILLED, WORKER_BACK = 100, 150
+BROKER_DOWN, BROKER_DOWN_FOR = 200, 2.0
+RELAY_KILLED = 300
+TIMEOUT = 120.0
+"""Seconds the club may take to handle every book after the last request:
+a message that the killed worker held comes back after 5 s, one that the
+broker lost is sent again after 3 s, and the machine is busy."""
+
+FAULT_SETTINGS = {
+    # A message that a dead worker took goes back to its queue after 5 s,
+    # and a sweep looks for such messages every second.
+    "CLUB_REDELIVERY_TIMEOUT": "5",
+    "CLUB_REDELIVERY_CHECK": "1",
+    # The active relay looks for lost messages every half second, and counts
+    # one lost 3 s after its send.
+    "CLUB_LOST_AFTER": "3",
+    "CLUB_LOST_CHECK": "0.5",
+    # A standby that takes over waits at most 9.1 s for the claims of the
+    # relay it replaces, instead of 27 s.
+    "CLUB_BROKER_TIMEOUT": "0.5",
+    **LOWERED_RETRIES,
+}
+
+
+class Club(NamedTuple):
+    api: str
+    broker: RedisExecutor
+    relays: list[Program]
+    workers: list[Program]
+    database: Engine
+
+
+def registrations() -> list[RegisterBook]:
+    """BOOKS books, by one or two of the AUTHORS."""
+    commands = []
+    for number in range(BOOKS):
+        first, second = AUTHORS[number % 10], AUTHORS[(number + 3) % 10]
+        authors = (first,) if number % 3 else (first, second)
+        commands.append(numbered_registration(number, f"Book {number}", authors))
+    return commands
+
+
+@pytest.fixture
+def club(new_database_url: str, book_data_url: str, tmp_path: Path) -> Iterator[Club]:
+    """PostgreSQL, Redis, the API, two relays and three workers, each a
+    process; every process stopped at the end, whatever happens."""
+    database = create_sync_engine(new_database_url)
+    upgrade(database)
+    (tmp_path / "redis").mkdir()
+    broker = redis_server(tmp_path / "redis")
+    env = {
+        "CLUB_DATABASE_URL": new_database_url,
+        "CLUB_BROKER_URL": f"redis://127.0.0.1:{broker.port}/0",
+        "CLUB_BOOK_DATA_URL": book_data_url,
+        **FAULT_SETTINGS,
+    }
+    port = get_port(None)
+    api_command = [sys.executable, "-m", "reading_club", "api", "--port", str(port)]
+    api = Program("api", api_command, tmp_path / "api.log", ready="running on", env=env)
+    relays = [club_relay(f"relay-{n}", tmp_path, env) for n in (1, 2)]
+    workers = [
+        club_worker(f"worker-{n}", tmp_path, env, "--concurrency=2") for n in (1, 2, 3)
+    ]
+    try:
+        broker.start()
+        start_together([api, *relays, *workers])
+        yield Club(f"http://127.0.0.1:{port}", broker, relays, workers, database)
+        every_process = processes_of([api, *relays, *workers])
+        stop_together([api, *relays, *workers])
+        _, running = psutil.wait_procs(every_process, timeout=10)
+        assert running == [], f"processes left running: {running}"
+    finally:
+        stop_together([api, *relays, *workers])
+        broker.stop()
+        database.dispose()
+
+
+@pytest.mark.parametrize("new_database_url", ["postgresql"], indirect=True)
+def test_nothing_is_lost_or_done_twice_under_faults(club: Club) -> None:
+    commands = registrations()
+    broker_down_since: float | None = None
+    with httpx.Client(base_url=club.api, timeout=10) as api:
+        for number, command in enumerate(commands):
+            if number == WORKER_KILLED:
+                os.kill(club.workers[0].pid, signal.SIGKILL)
+            if number == WORKER_BACK:
+                club.workers[0].stop().start()
+            if number == BROKER_DOWN:
+                club.broker.stop()
+                broker_down_since = time.monotonic()
+            if (
+                broker_down_since
+                and time.monotonic() - broker_down_since >= BROKER_DOWN_FOR
+            ):
+                club.broker.start()
+                broker_down_since = None
+            if number == RELAY_KILLED:
+                os.kill(active_relay(club.relays).pid, signal.SIGKILL)
+            book = command.model_dump(
+                mode="json", include={"id", "title", "authors", "isbn"}
+            )
+            answer = api.post("/books", json=book)
+            assert answer.status_code == 201, f"{command.title}: {answer.text}"
+    if broker_down_since is not None:  # the requests were done in less time
+        club.broker.start()
+
+    expected = Counter(author for command in commands for author in command.authors)
+    probe(partial(assert_every_book_handled, club.database, expected), TIMEOUT)
+    with club.database.connect() as connection:
+        rows = connection.execute(select(tables.author_books))
+        counts = {row.author: row.books for row in rows}
+        books = connection.scalar(select(func.count()).select_from(tables.books))
+        indexed = connection.scalar(
+            select(func.count()).select_from(tables.search_index)
+        )
+        dead = connection.scalar(select(func.count()).select_from(tables.dead_letters))
+    assert counts == dict(expected), "some books were counted twice"
+    assert (books, indexed, dead) == (BOOKS, BOOKS, 0)
+    # Each fault happened: the test proves nothing about one that did not.
+    assert len(club.workers[0].lines_with(" ready.")) == 2, "worker-1 restarted"
+    assert all(relay.lines_with("is the active relay") for relay in club.relays)
+    assert any(relay.lines_with("Connection refused") for relay in club.relays)
+    print(figures(club))
+
+
+def processes_of(programs: list[Program]) -> list[psutil.Process]:
+    """The processes of the running programs, and their children."""
+    found: list[psutil.Process] = []
+    for program in programs:
+        if program.running():
+            leader = psutil.Process(program.pid)
+            found += [leader, *leader.children(recursive=True)]
+    return found
+
+
+def active_relay(relays: list[Program]) -> Program:
+    """The relay that holds the lock: the other has never held it."""
+    [active] = [relay for relay in relays if relay.lines_with("is the active relay")]
+    return active
+
+
+def figures(club: Club) -> str:
+    """What the club met on the way, for the record: copies that an inbox
+    stopped, messages that the relay found lost."""
+    copies = sum(len(w.lines_with("was handled already")) for w in club.workers)
+    lost = sum(len(relay.lines_with("never reached")) for relay in club.relays)
+    return f"{BOOKS} books; {copies} copies not counted again; {lost} sent again"
+
+
+def assert_every_book_handled(database: Engine, expected: Counter[str]) -> None:
+    """As many counts as the books have authors, and every book indexed."""
+    counted = select(func.coalesce(func.sum(tables.author_books.c.books), 0))
+    indexed = select(func.count()).select_from(tables.search_index)
+    with database.connect() as connection:
+        counts = connection.execute(counted).scalar_one()
+        books = connection.execute(indexed).scalar_one()
+    assert counts >= expected.total(), f"{counts} of {expected.total()} counted"
+    assert books >= BOOKS, f"{books} of {BOOKS} books indexed"
