@@ -14,5 +14,5 @@ def waiting_in(celery: Celery, queue: str) -> int:
     with celery.connection_for_read() as connection:
         channel = connection.default_channel
         # kombu's type hints know only the channel that every transport has.
-        declared = channel.queue_declare(queue)  # type: ignore[attr-defined]
+        declared = channel.queue_declare(queue)  # type: ignore[attr-defined,unused-ignore]
     return int(declared.message_count)

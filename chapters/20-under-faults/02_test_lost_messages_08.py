@@ -6,10 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
+from celery import Celery
 from lastuuid import uuid7
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reading_club.adapters.broker_queues import waiting_in
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine
@@ -155,6 +158,20 @@ async def test_a_message_the_broker_refused_is_sent_at_the_next_look(
 
     celery.broker_is_up = True
     assert await look(club, celery) == [lost]
+
+
+def test_redis_says_how_many_messages_wait_in_a_queue(
+    club_celery: Celery, redis_url: str
+) -> None:
+    queue = f"nobody-reads-{uuid7()}"
+    assert waiting_in(club_celery, queue) == 0  # Redis has no empty lists
+    for _ in range(2):
+        club_celery.send_task("nobody.runs_this", queue=queue)
+    try:
+        assert waiting_in(club_celery, queue) == 2
+    finally:
+        with redis.Redis.from_url(redis_url) as client:
+            client.delete(queue)
 
 
 def test_a_look_that_ends_before_it_begins_is_refused() -> None:
