@@ -46,9 +46,9 @@ It prints one line per figure, ``label<TAB>value``, with the ratio of the
 full pipeline's throughput to the naive one's for each number of workers
 (the goal: 0.7 or more). ``--table PATH`` also writes the figures, and the
 CPU times, as Markdown tables, with the machine they were measured on;
-``--logs DIR`` keeps the programs' logs. A run takes about two and a half
-minutes on a machine with 2 cores, a third of it starting and stopping
-programs.
+``--logs DIR`` keeps the programs' logs. A run takes two to two and a half
+minutes on a machine with 2 cores; the timed registrations, a minute of it,
+and starting, warming up and stopping the programs most of the rest.
 """
 
 import argparse
