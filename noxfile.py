@@ -206,14 +206,16 @@ def lint(session: nox.Session) -> None:
     install_group(session, "lint")
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
-    # relay_throughput.py and relay_latency.py import a chapter's project:
-    # the benchmark runs them with that chapter's Python, where their imports
-    # exist.
+    # The measuring scripts (relay_throughput.py, relay_latency.py,
+    # pipeline_throughput.py and the modules its programs import) import a
+    # chapter's project: the benchmark runs them with that chapter's Python,
+    # where their imports exist.
     session.run(
         "mypy",
         "--strict",
         "--exclude",
-        "scripts/relay_(throughput|latency).py",
+        "scripts/(relay_(throughput|latency)|pipeline_throughput|naive_pipeline"
+        "|task_end_times).py",
         *("cookbook", "scripts", "dev.py"),
     )
     session.run("python", "-m", "cookbook", "check")

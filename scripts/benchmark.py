@@ -19,6 +19,13 @@ on the PATH). It prints, in seconds:
 * from chapter 13 on, the relay's throughput against bare ``send_task`` on
   the same Redis (``scripts/relay_throughput.py``), against the goal of a
   ratio of 0.8 or more in batches of 100.
+* from chapter 18 on, the relay's latency after a commit, listening to
+  PostgreSQL's NOTIFY and polling (``scripts/relay_latency.py``);
+* from chapter 20 on, the whole pipeline, from ``POST /books`` to the
+  catalogue's effect, against a naive pipeline that sends from the request
+  (``scripts/pipeline_throughput.py``): registrations/s and commit-to-effect
+  latency with 1, 2 and 4 workers, against the goal of a throughput ratio
+  of 0.7 or more.
 
 The chapter is the newest one unless ``--chapter NN`` says otherwise
 (``nox -s benchmark -- --chapter 03``).
@@ -58,6 +65,9 @@ FIRST_CHAPTER_WITH_A_RELAY = "13"
 RELAY_THROUGHPUT = ROOT / "scripts" / "relay_throughput.py"
 FIRST_CHAPTER_WITH_NOTIFY = "18"
 RELAY_LATENCY = ROOT / "scripts" / "relay_latency.py"
+FIRST_CHAPTER_WITH_THE_PIPELINE = "20"
+PIPELINE_THROUGHPUT = ROOT / "scripts" / "pipeline_throughput.py"
+PIPELINE_RATIO_GOAL = 0.7
 DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<phase>setup|call|teardown)\s+\S+")
 
 
@@ -177,12 +187,15 @@ def real_parts(chapter: str) -> dict[str, float]:
         results |= measured_by(python, project, RELAY_THROUGHPUT)
     if chapter >= FIRST_CHAPTER_WITH_NOTIFY:
         results |= measured_by(python, project, RELAY_LATENCY)
+    if chapter >= FIRST_CHAPTER_WITH_THE_PIPELINE:
+        results |= measured_by(python, project, PIPELINE_THROUGHPUT)
     return results
 
 
 def measured_by(python: Path, project: Path, script: Path) -> dict[str, float]:
     """What a measuring script prints, ``label<TAB>value`` a line: the
-    relay's events/s against bare send_task; its latency after a commit."""
+    relay's events/s against bare send_task; its latency after a commit;
+    the pipeline's registrations/s and commit-to-effect latency."""
     run = subprocess.run(
         [str(python), str(script)],
         cwd=project,
@@ -246,7 +259,10 @@ def main() -> None:
             verdict = "ok" if seconds <= TEST_BUDGET_SECONDS else "OVER 0.5 s"
         if "ratio" in label and "batch 100" in label:
             verdict = "ok" if seconds >= RELAY_RATIO_GOAL else "UNDER 0.8"
-        if "events/s" in label:
+        if "ratio full/naive" in label:
+            verdict = "ok" if seconds >= PIPELINE_RATIO_GOAL else "UNDER 0.7"
+        # Before "ratio", which "registrations" contains.
+        if "events/s" in label or "registrations/s" in label:
             value = f"{seconds:8.0f}"
         elif "ratio" in label:
             value = f"{seconds:8.2f}"
