@@ -68,6 +68,8 @@ RELAY_LATENCY = ROOT / "scripts" / "relay_latency.py"
 FIRST_CHAPTER_WITH_THE_PIPELINE = "20"
 PIPELINE_THROUGHPUT = ROOT / "scripts" / "pipeline_throughput.py"
 PIPELINE_RATIO_GOAL = 0.7
+PIPELINE_TABLE = ROOT / "docs" / "measured" / "pipeline-throughput.inc"
+"""The figures that chapter 20's page shows: each run writes them again."""
 DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<phase>setup|call|teardown)\s+\S+")
 
 
@@ -188,16 +190,20 @@ def real_parts(chapter: str) -> dict[str, float]:
     if chapter >= FIRST_CHAPTER_WITH_NOTIFY:
         results |= measured_by(python, project, RELAY_LATENCY)
     if chapter >= FIRST_CHAPTER_WITH_THE_PIPELINE:
-        results |= measured_by(python, project, PIPELINE_THROUGHPUT)
+        results |= measured_by(
+            python, project, PIPELINE_THROUGHPUT, "--table", str(PIPELINE_TABLE)
+        )
     return results
 
 
-def measured_by(python: Path, project: Path, script: Path) -> dict[str, float]:
+def measured_by(
+    python: Path, project: Path, script: Path, *options: str
+) -> dict[str, float]:
     """What a measuring script prints, ``label<TAB>value`` a line: the
     relay's events/s against bare send_task; its latency after a commit;
     the pipeline's registrations/s and commit-to-effect latency."""
     run = subprocess.run(
-        [str(python), str(script)],
+        [str(python), str(script), *options],
         cwd=project,
         capture_output=True,
         text=True,

@@ -45,7 +45,7 @@ not a whole pipeline. It measures:
 It prints one line per figure, ``label<TAB>value``, with the ratio of the
 full pipeline's throughput to the naive one's for each number of workers
 (the goal: 0.7 or more). ``--table PATH`` also writes the figures, and the
-CPU times, as Markdown tables, with the machine they were measured on;
+CPU times, as reStructuredText tables, with the machine they were measured on;
 ``--logs DIR`` keeps the programs' logs. A run takes two to two and a half
 minutes on a machine with 2 cores; the timed registrations, a minute of it,
 and starting, warming up and stopping the programs most of the rest.
@@ -472,44 +472,52 @@ def machine(database: Engine, broker_url: str) -> str:
 def table(
     measured: dict[tuple[str, int], Measured], measured_on: str, seconds: float
 ) -> str:
-    """The figures as Markdown tables, and what they were measured on."""
-    lines = [
-        "| workers | full reg/s | naive reg/s | ratio "
-        "| full p50 / p99 ms | naive p50 / p99 ms |",
-        "|--:|--:|--:|--:|--:|--:|",
-    ]
+    """The figures as reStructuredText tables, for the page of chapter 20 to
+    include, and what they were measured on."""
+    header = ["workers", "full reg/s", "naive reg/s", "ratio"]
+    rows = [[*header, "full p50 / p99 ms", "naive p50 / p99 ms"]]
     for workers in WORKER_COUNTS:
         full, naive = measured["full", workers], measured["naive", workers]
-        lines.append(
-            f"| {workers} | {full.rate:.0f} | {naive.rate:.0f} "
-            f"| {full.rate / naive.rate:.2f} "
-            f"| {full.median * 1000:.0f} / {full.p99 * 1000:.0f} "
-            f"| {naive.median * 1000:.0f} / {naive.p99 * 1000:.0f} |"
+        rows.append(
+            [
+                str(workers),
+                f"{full.rate:.0f}",
+                f"{naive.rate:.0f}",
+                f"{full.rate / naive.rate:.2f}",
+                f"{full.median * 1000:.0f} / {full.p99 * 1000:.0f}",
+                f"{naive.median * 1000:.0f} / {naive.p99 * 1000:.0f}",
+            ]
         )
     parts = list(measured["full", 1].cpu)
-    lines += [
-        "",
-        "CPU time per registration, in ms, while the books were registered "
-        "and handled:",
-        "",
-        f"| pipeline | workers | {' | '.join(parts)} | total |",
-        f"|:--|--:|{'--:|' * (len(parts) + 1)}",
-    ]
+    cpu_rows = [["pipeline", "workers", *parts, "total"]]
     for (pipeline, workers), run in measured.items():
-        used = " | ".join(
-            f"{run.cpu[part]:.1f}" if part in run.cpu else "-" for part in parts
-        )
-        lines.append(
-            f"| {pipeline} | {workers} | {used} | {sum(run.cpu.values()):.1f} |"
-        )
-    lines += [
-        "",
-        f"Measured on {measured_on}. Each worker is a Celery solo-pool process. "
-        f"{ROUNDS} rounds, {REGISTRATIONS} registrations a run, {CLIENTS} at a "
-        "time: the median of the rounds' throughputs and CPU times, the "
-        f"latencies of all their books. The whole run took {seconds:.0f} s.",
-    ]
-    return "\n".join(lines) + "\n"
+        used = [f"{run.cpu[part]:.1f}" if part in run.cpu else "-" for part in parts]
+        cpu_rows.append([pipeline, str(workers), *used, f"{sum(run.cpu.values()):.1f}"])
+    return "\n".join(
+        [
+            ".. This file is written by scripts/pipeline_throughput.py --table:",
+            "   nox -s benchmark -- --chapter 20 measures it again.",
+            "",
+            *list_table("Registrations a second, and commit-to-effect latency", rows),
+            *list_table("CPU time a registration, in ms, by process", cpu_rows),
+            f"Measured on {measured_on}. Each worker is a Celery solo-pool "
+            f"process. {ROUNDS} rounds, {REGISTRATIONS} registrations a run, "
+            f"{CLIENTS} at a time: the median of the rounds' throughputs and CPU "
+            "times, the latencies of all their books. The whole run took "
+            f"{seconds:.0f} s.",
+            "",
+        ]
+    )
+
+
+def list_table(title: str, rows: list[list[str]]) -> list[str]:
+    """A ``list-table`` directive: its first row is the header."""
+    lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for row in rows:
+        first, *rest = row
+        lines.append(f"   * - {first}")
+        lines += [f"     - {cell}" for cell in rest]
+    return [*lines, ""]
 
 
 @contextmanager
@@ -532,7 +540,9 @@ def postmaster(data: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", type=Path, help="write Markdown tables there")
+    parser.add_argument(
+        "--table", type=Path, help="write the figures there, as reStructuredText"
+    )
     parser.add_argument(
         "--logs", type=Path, help="keep the programs' logs there, a folder a run"
     )
