@@ -23,7 +23,7 @@ on the PATH). It prints, in seconds:
   PostgreSQL's NOTIFY and polling (``scripts/relay_latency.py``);
 * from chapter 20 on, the whole pipeline, from ``POST /books`` to the
   catalogue's effect, against a naive pipeline that sends from the request
-  (``scripts/pipeline_throughput.py``): registrations/s and commit-to-effect
+  (``scripts/pipeline_throughput.py``): registrations/s and answer-to-task-end
   latency with 1, 2 and 4 workers, against the goal of a throughput ratio
   of 0.7 or more.
 
@@ -201,7 +201,7 @@ def measured_by(
 ) -> dict[str, float]:
     """What a measuring script prints, ``label<TAB>value`` a line: the
     relay's events/s against bare send_task; its latency after a commit;
-    the pipeline's registrations/s and commit-to-effect latency."""
+    the pipeline's registrations/s and answer-to-task-end latency."""
     run = subprocess.run(
         [str(python), str(script), *options],
         cwd=project,

@@ -1,4 +1,4 @@
-"""End-to-end throughput and commit-to-effect latency of the club's
+"""End-to-end throughput and answer-to-task-end latency of the club's
 pipeline, against a naive pipeline that sends from the request, in one run.
 
 Run by ``scripts/benchmark.py`` from chapter 20 on, with the chapter's
@@ -32,7 +32,7 @@ not a whole pipeline. It measures:
 
 * throughput: the books, over the time from the first request to the end
   of the last book's task, in registrations/s; the median of the rounds;
-* commit-to-effect latency: for each book, from the API's 201 answer, as
+* answer-to-task-end latency: for each book, from the API's 201 answer, as
   the client gets it, to the end of the book's task; the median and 99th
   percentile of every round's books, in seconds. Once the workers fall
   behind, it is mostly the wait in the queue. The naive API answers after
@@ -442,8 +442,8 @@ def print_figures(measured: dict[tuple[str, int], Measured]) -> None:
             run = measured[pipeline, workers]
             label = f"pipeline {pipeline}, {of_workers(workers)}"
             print(f"{label}: registrations/s\t{run.rate}")
-            print(f"{label}: commit-to-effect latency median\t{run.median}")
-            print(f"{label}: commit-to-effect latency 99th percentile\t{run.p99}")
+            print(f"{label}: answer-to-task-end latency median\t{run.median}")
+            print(f"{label}: answer-to-task-end latency 99th percentile\t{run.p99}")
         ratio = measured["full", workers].rate / measured["naive", workers].rate
         print(f"pipeline, {of_workers(workers)}: throughput ratio full/naive\t{ratio}")
 
@@ -498,7 +498,9 @@ def table(
             ".. This file is written by scripts/pipeline_throughput.py --table:",
             "   nox -s benchmark -- --chapter 20 measures it again.",
             "",
-            *list_table("Registrations a second, and commit-to-effect latency", rows),
+            *list_table(
+                "Registrations a second; from the answer to the task's end", rows
+            ),
             *list_table("CPU time a registration, in ms, by process", cpu_rows),
             f"Measured on {measured_on}. Each worker is a Celery solo-pool "
             f"process. {ROUNDS} rounds, {REGISTRATIONS} registrations a run, "

@@ -156,11 +156,11 @@ async def send_lost(
     settings: Settings,
     waiting_in: Callable[[str], int],
 ) -> None:
-    """Send again what each consumer with an inbox never received. A failure
+    """Send again what each consumer with an inbox never finished. A failure
     is logged: the next look finds the same messages."""
     for consumer in WITH_AN_INBOX:
         try:
-            sent = await send_lost_messages(
+            look = await send_lost_messages(
                 engine,
                 transport,
                 consumer,
@@ -171,8 +171,15 @@ async def send_lost(
         except Exception as error:
             log.warning("looking for lost messages failed: %r", error)
             return
-        if sent:
-            log.warning("sent %d lost messages again to %s", len(sent), consumer.queue)
+        if look.skipped:
+            log.info("messages wait in %s: none is lost yet", consumer.queue)
+        elif look.sent or look.given_up:
+            log.warning(
+                "%d lost messages sent again to %s, %d given up on",
+                len(look.sent),
+                consumer.queue,
+                len(look.given_up),
+            )
 
 
 async def _until_stopped(stop: asyncio.Event, waiting: Awaitable[None]) -> None:

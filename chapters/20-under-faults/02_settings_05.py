@@ -82,12 +82,13 @@ class Settings:
     defaults, the bounds are 2, 4, … 64, 120 and 120 s: a message is retried
     for three to six minutes (183 to 366 s) before it is a dead letter."""
 
-    lost_after: float = 900.0
+    lost_after: float = 5400.0
     """``CLUB_LOST_AFTER``: seconds after its send that a message the club's
-    catalogue has not handled counts as lost, and the active relay sends it
-    again. Longer than a message waits in a queue, and than its retries
-    take (six minutes at most, with the defaults): a copy sent too soon is
-    harmless, but wasted."""
+    catalogue has not finished counts as lost, and the active relay sends it
+    again: an hour and a half. More than the redelivery timeout, after which
+    Redis gives back a message that a dead worker held; and than a message
+    waits in a queue, or its retries take (six minutes at most, with the
+    defaults). A copy sent too soon is harmless, but wasted."""
 
     lost_within: float = 86400.0
     """``CLUB_LOST_WITHIN``: how far back, in seconds, the active relay looks
@@ -99,6 +100,14 @@ class Settings:
     """``CLUB_LOST_CHECK``: seconds between two looks for lost messages."""
 
     def __post_init__(self) -> None:
+        redelivery = self.redelivery_timeout or KOMBU_VISIBILITY_TIMEOUT
+        if self.lost_after <= redelivery:
+            raise SettingsError(
+                f"CLUB_LOST_AFTER={self.lost_after:g} must be more than the "
+                f"redelivery timeout ({redelivery:g} s, CLUB_REDELIVERY_TIMEOUT): "
+                "Redis gives back a message that a dead worker held only then, "
+                "and such a message is late, not lost"
+            )
         if self.lost_within <= self.lost_after:
             raise SettingsError(
                 f"CLUB_LOST_WITHIN={self.lost_within:g} must be more than "
@@ -106,7 +115,6 @@ class Settings:
                 "messages among those sent within the first, and older than the "
                 "second"
             )
-        redelivery = self.redelivery_timeout or KOMBU_VISIBILITY_TIMEOUT
         if self.retry_delay_max > redelivery / 2:
             raise SettingsError(
                 f"CLUB_RETRY_DELAY_MAX={self.retry_delay_max:g} must be at most half "

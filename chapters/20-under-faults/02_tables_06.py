@@ -103,13 +103,28 @@ inbox = Table(
     Column("message_id", Uuid, primary_key=True),
     Column("consumer", String, primary_key=True),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
 )
 """The messages each consumer has handled: a consumer refuses a message id
 that it has here already. Several consumers can share a database, and each
-receives every message once: the key is the pair."""
+receives every message once: the key is the pair. ``finished_at`` says when
+the consumer's last step committed: a consumer that works in several
+transactions records the message in its first, and finishes it in its last.
+"""
 
 Index("inbox_received_at", inbox.c.received_at)
 """Pruning deletes by age: without an index, it would read the whole inbox."""
+
+resends = Table(
+    "resends",
+    metadata,
+    Column("message_id", Uuid, primary_key=True),
+    Column("consumer", String, primary_key=True),
+    Column("times", Integer, nullable=False),
+    Column("last_sent_at", UtcDateTime, nullable=False),
+)
+"""The messages that the active relay sent again to a consumer that never
+finished them: how many times, and when last (``lost_messages.py``)."""
 
 dead_letters = Table(
     "dead_letters",

@@ -1,5 +1,5 @@
 """Looking for lost messages, on both databases: which messages the relay
-sends again, to whom, and how often."""
+sends again, to whom, how often, and when it gives up."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -9,16 +9,16 @@ import pytest
 import redis
 from celery import Celery
 from lastuuid import uuid7
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reading_club.adapters.broker_queues import waiting_in
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_engine
-from reading_club.adapters.sql.lost_messages import send_lost_messages
+from reading_club.adapters.sql.lost_messages import Look, send_lost_messages
 from reading_club.adapters.sql.migrations import migrate
-from reading_club.routes import CATALOGUE, ROUTES
+from reading_club.routes import CATALOGUE, NOTIFICATIONS, ROUTES
 from reading_club.settings import Settings, SettingsError
 from reading_club.task_ids import task_id_for
 
@@ -26,6 +26,8 @@ from fake_celery import FakeCeleryClient
 
 LOST_AFTER = 60.0
 LOST_WITHIN = 3600.0
+ROUTES_WITH_NEWS = {**ROUTES, "club_news_v1": (NOTIFICATIONS,)}
+"""The club's routes, and a message type that the catalogue does not get."""
 
 
 @pytest.fixture
@@ -42,14 +44,12 @@ def celery() -> FakeCeleryClient:
     return FakeCeleryClient()
 
 
-async def look(
-    club: AsyncEngine, celery: FakeCeleryClient, waiting: int = 0
-) -> list[uuid.UUID]:
-    """One look for the catalogue's lost messages, the queue holding
+async def look(club: AsyncEngine, celery: FakeCeleryClient, waiting: int = 0) -> Look:
+    """One look for the catalogue's lost messages, its queue holding
     ``waiting`` messages."""
     return await send_lost_messages(
         club,
-        CeleryTransport(celery, ROUTES),
+        CeleryTransport(celery, ROUTES_WITH_NEWS),
         CATALOGUE,
         waiting_in=lambda queue: waiting,
         lost_after=LOST_AFTER,
@@ -58,7 +58,11 @@ async def look(
 
 
 async def sent_minutes_ago(
-    club: AsyncEngine, minutes: float | None, *, published: bool = True
+    club: AsyncEngine,
+    minutes: float | None,
+    *,
+    name: str = "book_registered",
+    published: bool = True,
 ) -> uuid.UUID:
     """A message the relay sent ``minutes`` ago (None: not sent yet)."""
     message_id = uuid7()
@@ -70,8 +74,8 @@ async def sent_minutes_ago(
             tables.messages.insert().values(
                 message_id=message_id,
                 created_at=datetime.now(UTC) - timedelta(hours=2),
-                name="book_registered",
-                schema_version=2,
+                name=name,
+                schema_version=2 if name == "book_registered" else 1,
                 published=published,
                 payload={"id": str(uuid7()), "title": "Dune"},
                 sent_at=sent_at,
@@ -80,32 +84,54 @@ async def sent_minutes_ago(
     return message_id
 
 
-async def test_a_message_the_catalogue_never_handled_is_sent_to_it_again(
-    club: AsyncEngine, celery: FakeCeleryClient
-) -> None:
-    lost = await sent_minutes_ago(club, 5)
-
-    assert await look(club, celery) == [lost]
-    [task] = celery.sent  # to the catalogue, not to the mailing service too
-    assert (task.name, task.queue) == (CATALOGUE.task, CATALOGUE.queue)
-    assert task.task_id == task_id_for(str(lost), CATALOGUE.queue)
-    # It counts as sent now: not again before another LOST_AFTER.
-    assert await look(club, celery) == []
-    async with club.connect() as connection:
-        sent_at = await connection.scalar(
-            select(tables.messages.c.sent_at).where(
-                tables.messages.c.message_id == lost
+async def in_inbox(club: AsyncEngine, message_id: uuid.UUID, *, finished: bool) -> None:
+    """The catalogue received the message: it finished it, or not yet."""
+    now = datetime.now(UTC)
+    async with club.begin() as connection:
+        await connection.execute(
+            tables.inbox.insert().values(
+                message_id=message_id,
+                consumer=CATALOGUE.queue,
+                received_at=now,
+                finished_at=now if finished else None,
             )
         )
-    assert sent_at is not None
-    assert datetime.now(UTC) - sent_at < timedelta(seconds=LOST_AFTER)
 
 
-async def test_only_messages_sent_and_never_handled_in_the_window_are_lost(
+async def a_while_passes(club: AsyncEngine) -> None:
+    """As if LOST_AFTER had passed since each message was last sent again."""
+    earlier = datetime.now(UTC) - timedelta(seconds=LOST_AFTER + 1)
+    async with club.begin() as connection:
+        await connection.execute(update(tables.resends).values(last_sent_at=earlier))
+
+
+async def test_a_message_the_catalogue_never_finished_is_sent_to_it_again(
     club: AsyncEngine, celery: FakeCeleryClient
 ) -> None:
     lost = await sent_minutes_ago(club, 5)
-    handled = await sent_minutes_ago(club, 5)
+    # Counted in the catalogue's first transaction; lost before its last.
+    counted_only = await sent_minutes_ago(club, 5)
+    await in_inbox(club, counted_only, finished=False)
+
+    assert (await look(club, celery)).sent == [lost, counted_only]
+    assert {(task.name, task.queue) for task in celery.sent} == {
+        (CATALOGUE.task, CATALOGUE.queue)  # not the mailing service's too
+    }
+    assert celery.sent[0].task_id == task_id_for(str(lost), CATALOGUE.queue)
+    # Not again before another LOST_AFTER has passed.
+    assert (await look(club, celery)).sent == []
+
+
+async def test_only_the_catalogue_s_unfinished_messages_in_the_window_are_lost(
+    club: AsyncEngine, celery: FakeCeleryClient
+) -> None:
+    # A hundred messages of a type the catalogue never gets, sent first,
+    # must not fill the look and hide the lost one behind them.
+    for _ in range(100):
+        await sent_minutes_ago(club, 6, name="club_news")
+    lost = await sent_minutes_ago(club, 5)
+    finished = await sent_minutes_ago(club, 5)
+    await in_inbox(club, finished, finished=True)
     given_up = await sent_minutes_ago(club, 5)
     await sent_minutes_ago(club, 0.5)  # not late enough to be lost
     await sent_minutes_ago(club, 120)  # older than the look goes back
@@ -113,16 +139,6 @@ async def test_only_messages_sent_and_never_handled_in_the_window_are_lost(
     await sent_minutes_ago(club, 5, published=False)  # a command
     now = datetime.now(UTC)
     async with club.begin() as connection:
-        await connection.execute(
-            tables.inbox.insert().values(
-                message_id=handled, consumer=CATALOGUE.queue, received_at=now
-            )
-        )
-        await connection.execute(  # handled by another consumer only
-            tables.inbox.insert().values(
-                message_id=lost, consumer="another", received_at=now
-            )
-        )
         await connection.execute(
             tables.dead_letters.insert().values(
                 message_id=given_up,
@@ -136,7 +152,25 @@ async def test_only_messages_sent_and_never_handled_in_the_window_are_lost(
             )
         )
 
-    assert await look(club, celery) == [lost]
+    assert (await look(club, celery)).sent == [lost]
+
+
+async def test_a_message_sent_again_three_times_becomes_a_dead_letter(
+    club: AsyncEngine, celery: FakeCeleryClient
+) -> None:
+    lost = await sent_minutes_ago(club, 5)
+    for _ in range(3):
+        assert (await look(club, celery)).sent == [lost]
+        await a_while_passes(club)
+
+    last = await look(club, celery)
+
+    assert (last.sent, last.given_up) == ([], [lost])
+    async with club.connect() as connection:
+        letter = (await connection.execute(select(tables.dead_letters))).one()
+    assert (letter.message_id, letter.consumer) == (lost, CATALOGUE.queue)
+    assert letter.error == "sent 4 times, never finished by catalogue"
+    assert (await look(club, celery)).given_up == []  # a dead letter now
 
 
 async def test_nothing_is_lost_while_messages_wait_in_the_queue(
@@ -144,8 +178,8 @@ async def test_nothing_is_lost_while_messages_wait_in_the_queue(
 ) -> None:
     lost = await sent_minutes_ago(club, 5)
 
-    assert await look(club, celery, waiting=3) == []  # late, maybe; not lost
-    assert await look(club, celery, waiting=0) == [lost]
+    assert await look(club, celery, waiting=3) == Look(skipped=True)
+    assert (await look(club, celery, waiting=0)).sent == [lost]
 
 
 async def test_a_message_the_broker_refused_is_sent_at_the_next_look(
@@ -154,10 +188,10 @@ async def test_a_message_the_broker_refused_is_sent_at_the_next_look(
     lost = await sent_minutes_ago(club, 5)
     celery.broker_is_up = False
 
-    assert await look(club, celery) == []
+    assert (await look(club, celery)).sent == []
 
     celery.broker_is_up = True
-    assert await look(club, celery) == [lost]
+    assert (await look(club, celery)).sent == [lost]
 
 
 def test_redis_says_how_many_messages_wait_in_a_queue(
@@ -165,21 +199,30 @@ def test_redis_says_how_many_messages_wait_in_a_queue(
 ) -> None:
     queue = f"nobody-reads-{uuid7()}"
     assert waiting_in(club_celery, queue) == 0  # Redis has no empty lists
-    for _ in range(2):
-        club_celery.send_task("nobody.runs_this", queue=queue)
+    club_celery.send_task("nobody.runs_this", queue=queue)
+    club_celery.send_task("nobody.runs_this", queue=queue, priority=9)
     try:
-        assert waiting_in(club_celery, queue) == 2
+        assert waiting_in(club_celery, queue) == 2  # in two lists
     finally:
         with redis.Redis.from_url(redis_url) as client:
-            client.delete(queue)
+            client.delete(*client.keys(f"{queue}*"))
 
 
-def test_a_look_that_ends_before_it_begins_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"CLUB_LOST_AFTER": "600"}, "CLUB_LOST_AFTER=600 must be more than the"),
+        ({"CLUB_LOST_WITHIN": "3600"}, "CLUB_LOST_WITHIN=3600 must be more than"),
+    ],
+)
+def test_a_look_that_cannot_tell_late_from_lost_is_refused(
+    settings: dict[str, str], error: str
+) -> None:
     environ = {
         "CLUB_DATABASE_URL": "sqlite:////var/lib/club/club.sqlite",
         "CLUB_BROKER_URL": "redis://localhost:6379/0",
-        "CLUB_LOST_AFTER": "3600",
-        "CLUB_LOST_WITHIN": "600",
+        "CLUB_REDELIVERY_TIMEOUT": "900",
+        **settings,
     }
-    with pytest.raises(SettingsError, match="CLUB_LOST_WITHIN=600 must be more"):
+    with pytest.raises(SettingsError, match=error):
         Settings.from_environment(environ)

@@ -1,7 +1,6 @@
 """The club under faults, every part a process: 500 books registered over
-HTTP while a worker is killed and started again, Redis stops for two
-seconds, and the active relay is killed. Nothing may be lost, and nothing
-done twice."""
+HTTP while a worker is killed, Redis stops for two seconds, and the active
+relay is killed. Nothing may be lost, and nothing done twice."""
 
 import os
 import signal
@@ -9,13 +8,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 import httpx
 import psutil
 import pytest
+import redis
 from port_for import get_port
 from pytest_redis.executor import RedisExecutor
 from sqlalchemy import Engine, func, select
@@ -24,6 +23,7 @@ from reading_club.adapters.sql import tables
 from reading_club.adapters.sql.engine import create_sync_engine
 from reading_club.adapters.sql.migrations import upgrade
 from reading_club.domain.messages import RegisterBook
+from reading_club.routes import CATALOGUE
 
 from broker import redis_server
 from catalogue import numbered_registration
@@ -33,27 +33,30 @@ from programs import Program, start_together, stop_together
 
 BOOKS = 500
 AUTHORS = [f"Author {letter}" for letter in "ABCDEFGHIJ"]
-WORKER_KILLED, WORKER_BACK = 100, 150
+WORKER_KILLED = 100
 BROKER_DOWN, BROKER_DOWN_FOR = 200, 2.0
 RELAY_KILLED = 300
 TIMEOUT = 120.0
 """Seconds the club may take to handle every book after the last request:
-a message that the killed worker held comes back after 5 s, one that the
-broker lost is sent again after 3 s, and the machine is busy."""
+a message that a dead worker held comes back after 5 s, one that the
+broker lost is sent again after 6 s, and the machine is busy."""
 
 FAULT_SETTINGS = {
+    **LOWERED_RETRIES,
     # A message that a dead worker took goes back to its queue after 5 s,
     # and a sweep looks for such messages every second.
     "CLUB_REDELIVERY_TIMEOUT": "5",
     "CLUB_REDELIVERY_CHECK": "1",
-    # The active relay looks for lost messages every half second, and counts
-    # one lost 3 s after its send.
-    "CLUB_LOST_AFTER": "3",
+    # The active relay looks for lost messages twice a second, and counts
+    # one lost 6 s after its send, once Redis would have given it back.
+    "CLUB_LOST_AFTER": "6",
     "CLUB_LOST_CHECK": "0.5",
     # A standby that takes over waits at most 9.1 s for the claims of the
     # relay it replaces, instead of 27 s.
     "CLUB_BROKER_TIMEOUT": "0.5",
-    **LOWERED_RETRIES,
+    # The book-data service's stand-in answers from the test's own process,
+    # which is busy sending requests: no dead letter for a slow answer.
+    "CLUB_BOOK_DATA_TIMEOUT": "2",
 }
 
 
@@ -63,16 +66,6 @@ class Club(NamedTuple):
     relays: list[Program]
     workers: list[Program]
     database: Engine
-
-
-def registrations() -> list[RegisterBook]:
-    """BOOKS books, by one or two of the AUTHORS."""
-    commands = []
-    for number in range(BOOKS):
-        first, second = AUTHORS[number % 10], AUTHORS[(number + 3) % 10]
-        authors = (first,) if number % 3 else (first, second)
-        commands.append(numbered_registration(number, f"Book {number}", authors))
-    return commands
 
 
 @pytest.fixture
@@ -113,24 +106,23 @@ def club(new_database_url: str, book_data_url: str, tmp_path: Path) -> Iterator[
 @pytest.mark.parametrize("new_database_url", ["postgresql"], indirect=True)
 def test_nothing_is_lost_or_done_twice_under_faults(club: Club) -> None:
     commands = registrations()
+    pool: list[psutil.Process] = []
     broker_down_since: float | None = None
+    restarts = 0
     with httpx.Client(base_url=club.api, timeout=10) as api:
         for number, command in enumerate(commands):
             if number == WORKER_KILLED:
+                pool = psutil.Process(club.workers[0].pid).children()
                 os.kill(club.workers[0].pid, signal.SIGKILL)
-            if number == WORKER_BACK:
-                club.workers[0].stop().start()
             if number == BROKER_DOWN:
                 club.broker.stop()
                 broker_down_since = time.monotonic()
-            if (
-                broker_down_since
-                and time.monotonic() - broker_down_since >= BROKER_DOWN_FOR
-            ):
+            if broker_down_since and time.monotonic() > broker_down_since + 2:
                 club.broker.start()
                 broker_down_since = None
             if number == RELAY_KILLED:
                 os.kill(active_relay(club.relays).pid, signal.SIGKILL)
+            restarts += restart_the_dead(club.workers)
             book = command.model_dump(
                 mode="json", include={"id", "title", "authors", "isbn"}
             )
@@ -139,23 +131,79 @@ def test_nothing_is_lost_or_done_twice_under_faults(club: Club) -> None:
     if broker_down_since is not None:  # the requests were done in less time
         club.broker.start()
 
-    expected = Counter(author for command in commands for author in command.authors)
-    probe(partial(assert_every_book_handled, club.database, expected), TIMEOUT)
+    def done() -> None:
+        nonlocal restarts
+        restarts += restart_the_dead(club.workers)
+        assert_every_book_finished(club)
+
+    probe(done, TIMEOUT)
+    assert_nothing_twice(club.database, commands)
+    # Each fault happened: the test proves nothing about one that did not.
+    assert pool and not any(process.is_running() for process in pool)
+    assert len(club.workers[0].lines_with(" ready.")) >= 2, "worker-1 restarted"
+    assert any(worker.lines_with("Cannot connect to") for worker in club.workers)
+    assert any(relay.lines_with("Connection refused") for relay in club.relays)
+    assert all(relay.lines_with("is the active relay") for relay in club.relays)
+    print(figures(club, restarts))
+
+
+def registrations() -> list[RegisterBook]:
+    """BOOKS books, by one or two of the AUTHORS."""
+    commands = []
+    for number in range(BOOKS):
+        first, second = AUTHORS[number % 10], AUTHORS[(number + 3) % 10]
+        authors = (first,) if number % 3 else (first, second)
+        commands.append(numbered_registration(number, f"Book {number}", authors))
+    return commands
+
+
+def restart_the_dead(workers: list[Program]) -> int:
+    """Start again each worker that has exited, without waiting until it is
+    ready, as a process manager does (systemd's ``Restart=``, Kubernetes);
+    how many."""
+    dead = [worker for worker in workers if not worker.running()]
+    for worker in dead:
+        worker.stop()  # what is left of it
+        worker.launch()
+    return len(dead)
+
+
+def active_relay(relays: list[Program]) -> Program:
+    """The relay that holds the lock: the other has never held it."""
+    active = [relay for relay in relays if relay.lines_with("is the active relay")]
+    assert len(active) == 1, f"relays that took the lock: {len(active)}"
+    return active[0]
+
+
+def assert_every_book_finished(club: Club) -> None:
+    """Every book's message finished by the catalogue, and none left in
+    Redis, neither waiting nor taken by a worker: no copy is on its way."""
+    finished = (
+        select(func.count())
+        .select_from(tables.inbox)
+        .where(tables.inbox.c.finished_at.is_not(None))
+    )
     with club.database.connect() as connection:
+        done = connection.execute(finished).scalar_one()
+    assert done == BOOKS, f"{done} of {BOOKS} books finished"
+    with redis.Redis(port=club.broker.port) as broker:
+        left = broker.llen(CATALOGUE.queue), broker.hlen("unacked")
+    assert left == (0, 0), f"(waiting, unacknowledged) in Redis: {left}"
+
+
+def assert_nothing_twice(database: Engine, commands: list[RegisterBook]) -> None:
+    """Every book stored once, indexed, counted once for each of its authors,
+    and no message a dead letter."""
+    expected = Counter(author for command in commands for author in command.authors)
+    with database.connect() as connection:
         rows = connection.execute(select(tables.author_books))
         counts = {row.author: row.books for row in rows}
-        books = connection.scalar(select(func.count()).select_from(tables.books))
-        indexed = connection.scalar(
-            select(func.count()).select_from(tables.search_index)
+        books, indexed, dead = (
+            connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (tables.books, tables.search_index, tables.dead_letters)
         )
-        dead = connection.scalar(select(func.count()).select_from(tables.dead_letters))
-    assert counts == dict(expected), "some books were counted twice"
+    assert counts == dict(expected), "some books were counted twice, or never"
     assert (books, indexed, dead) == (BOOKS, BOOKS, 0)
-    # Each fault happened: the test proves nothing about one that did not.
-    assert len(club.workers[0].lines_with(" ready.")) == 2, "worker-1 restarted"
-    assert all(relay.lines_with("is the active relay") for relay in club.relays)
-    assert any(relay.lines_with("Connection refused") for relay in club.relays)
-    print(figures(club))
 
 
 def processes_of(programs: list[Program]) -> list[psutil.Process]:
@@ -168,26 +216,11 @@ def processes_of(programs: list[Program]) -> list[psutil.Process]:
     return found
 
 
-def active_relay(relays: list[Program]) -> Program:
-    """The relay that holds the lock: the other has never held it."""
-    [active] = [relay for relay in relays if relay.lines_with("is the active relay")]
-    return active
-
-
-def figures(club: Club) -> str:
-    """What the club met on the way, for the record: copies that an inbox
-    stopped, messages that the relay found lost."""
+def figures(club: Club, restarts: int) -> str:
+    """What the club met on the way, for the record."""
     copies = sum(len(w.lines_with("was handled already")) for w in club.workers)
-    lost = sum(len(relay.lines_with("never reached")) for relay in club.relays)
-    return f"{BOOKS} books; {copies} copies not counted again; {lost} sent again"
-
-
-def assert_every_book_handled(database: Engine, expected: Counter[str]) -> None:
-    """As many counts as the books have authors, and every book indexed."""
-    counted = select(func.coalesce(func.sum(tables.author_books.c.books), 0))
-    indexed = select(func.count()).select_from(tables.search_index)
-    with database.connect() as connection:
-        counts = connection.execute(counted).scalar_one()
-        books = connection.execute(indexed).scalar_one()
-    assert counts >= expected.total(), f"{counts} of {expected.total()} counted"
-    assert books >= BOOKS, f"{books} of {BOOKS} books indexed"
+    lost = sum(len(relay.lines_with("never finished by")) for relay in club.relays)
+    return (
+        f"{BOOKS} books; {copies} copies not counted again; {lost} sent again; "
+        f"workers started again {restarts} times"
+    )
