@@ -136,6 +136,8 @@ class Measured:
     """Each book's seconds from its 201 to its task's end, in order."""
     cpu: dict[str, float]
     """The CPU time each part used meanwhile, in ms per registration."""
+    rates: tuple[float, ...] = ()
+    """Each round's registrations/s, for a configuration's runs together."""
 
     @property
     def median(self) -> float:
@@ -403,6 +405,7 @@ def over_rounds(runs: list[Measured]) -> Measured:
         cpu={
             part: statistics.median(run.cpu[part] for run in runs) for part in first.cpu
         },
+        rates=tuple(run.rate for run in runs),
     )
 
 
@@ -472,36 +475,40 @@ def machine(database: Engine, broker_url: str) -> str:
 def table(
     measured: dict[tuple[str, int], Measured], measured_on: str, seconds: float
 ) -> str:
-    """The figures as reStructuredText tables, for the page of chapter 20 to
-    include, and what they were measured on."""
-    header = ["workers", "full reg/s", "naive reg/s", "ratio"]
-    rows = [[*header, "full p50 / p99 ms", "naive p50 / p99 ms"]]
+    """The figures as reStructuredText tables narrow enough for a phone, for
+    the page of chapter 20 to include, and what they were measured on."""
+    rates = [["workers", "full", "naive", "ratio"]]
+    latencies = [["workers", "full, p50 / p99", "naive, p50 / p99"]]
     for workers in WORKER_COUNTS:
         full, naive = measured["full", workers], measured["naive", workers]
-        rows.append(
+        rates.append(
             [
                 str(workers),
-                f"{full.rate:.0f}",
-                f"{naive.rate:.0f}",
+                rate_and_range(full),
+                rate_and_range(naive),
                 f"{full.rate / naive.rate:.2f}",
+            ]
+        )
+        latencies.append(
+            [
+                str(workers),
                 f"{full.median * 1000:.0f} / {full.p99 * 1000:.0f}",
                 f"{naive.median * 1000:.0f} / {naive.p99 * 1000:.0f}",
             ]
         )
-    parts = list(measured["full", 1].cpu)
-    cpu_rows = [["pipeline", "workers", *parts, "total"]]
-    for (pipeline, workers), run in measured.items():
-        used = [f"{run.cpu[part]:.1f}" if part in run.cpu else "-" for part in parts]
-        cpu_rows.append([pipeline, str(workers), *used, f"{sum(run.cpu.values()):.1f}"])
+    cpu = [["process", "full, 1 · 2 · 4", "naive, 1 · 2 · 4"]]
+    for part in [*measured["full", 1].cpu, "total"]:
+        cpu.append(
+            [part, *(cpu_used(measured, pipeline, part) for pipeline in PIPELINES)]
+        )
     return "\n".join(
         [
             ".. This file is written by scripts/pipeline_throughput.py --table:",
             "   nox -s benchmark -- --chapter 20 measures it again.",
             "",
-            *list_table(
-                "Registrations a second; from the answer to the task's end", rows
-            ),
-            *list_table("CPU time a registration, in ms, by process", cpu_rows),
+            *list_table("Registrations a second: median (lowest to highest)", rates),
+            *list_table("From the answer to the task's end, in ms", latencies),
+            *list_table("CPU time a registration, in ms, by number of workers", cpu),
             f"Measured on {measured_on}. Each worker is a Celery solo-pool "
             f"process. {ROUNDS} rounds, {REGISTRATIONS} registrations a run, "
             f"{CLIENTS} at a time: the median of the rounds' throughputs and CPU "
@@ -510,6 +517,24 @@ def table(
             "",
         ]
     )
+
+
+def rate_and_range(run: Measured) -> str:
+    return f"{run.rate:.0f} ({min(run.rates):.0f} to {max(run.rates):.0f})"
+
+
+def cpu_used(
+    measured: dict[tuple[str, int], Measured], pipeline: str, part: str
+) -> str:
+    """A part's CPU time a registration in a pipeline, with 1, 2 and 4 workers."""
+    used = []
+    for workers in WORKER_COUNTS:
+        cpu = measured[pipeline, workers].cpu
+        value = sum(cpu.values()) if part == "total" else cpu.get(part)
+        if value is None:
+            return "none"  # the naive pipeline has no relay
+        used.append(f"{value:.1f}")
+    return " · ".join(used)
 
 
 def list_table(title: str, rows: list[list[str]]) -> list[str]:

@@ -83,8 +83,15 @@ def prune_inbox(
     A message forgotten is a message that would be handled again: keep them
     longer than a duplicate can take to arrive (a relay down for a day, a
     visibility timeout, a retry), such as a week. The rows go a batch per
-    transaction, so that no transaction holds its locks for long.
+    transaction, so that no transaction holds its locks for long. The
+    relay's count of the copies it sent again goes too, for the messages it
+    last sent before ``received_before``.
     """
+    resends = tables.resends
+    with engine.begin() as connection:
+        connection.execute(
+            delete(resends).where(resends.c.last_sent_at < received_before)
+        )
     inbox = tables.inbox
     oldest = (
         select(inbox.c.message_id, inbox.c.consumer)

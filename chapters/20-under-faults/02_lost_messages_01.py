@@ -57,7 +57,7 @@ def never_finished(
 ) -> Select[Any]:
     """The messages of ``types`` (name, version) sent between the two times
     that ``consumer`` has neither finished (its inbox) nor given up on (its
-    dead letters), and that no look sent again since ``sent_before``; each
+    dead letters), and that no look has sent again since ``sent_before``; each
     with how many times it was sent again, the oldest first."""
     finished = exists().where(
         inbox.c.message_id == messages.c.message_id,

@@ -36,6 +36,9 @@ MOMENT = sa.DateTime(timezone=True)  # UtcDateTime, as migration 0001 says
 def upgrade() -> None:
     op.create_index("messages_sent_at", "messages", ["sent_at"], if_not_exists=True)
     op.add_column("inbox", sa.Column("finished_at", MOMENT, nullable=True))
+    # What the consumers received before this migration, they finished: a
+    # row left empty would make the relay send a day of messages again.
+    op.execute("UPDATE inbox SET finished_at = received_at")
     op.create_table(
         "resends",
         sa.Column("message_id", sa.Uuid(), nullable=False),

@@ -117,7 +117,7 @@ async def relay_while_held(
     send are still unsent in the database, so waiting loses nothing.
     """
     news = outbox_news(engine)
-    next_look = time.monotonic()  # at once: the relay before may have died
+    next_look = looked = time.monotonic()  # at once: the relay before may have died
     try:
         while not stop.is_set():
             if not await lock.still_held():
@@ -138,7 +138,17 @@ async def relay_while_held(
                     log.info("relayed %d messages", len(batch.sent))
                 if waiting_in is not None and time.monotonic() >= next_look:
                     next_look = time.monotonic() + settings.lost_check
-                    await send_lost(engine, transport, settings, waiting_in)
+                    if await send_lost(engine, transport, settings, waiting_in):
+                        looked = time.monotonic()
+                    elif (
+                        since := time.monotonic() - looked
+                    ) > settings.lost_within / 4:
+                        log.warning(
+                            "no look for lost messages for %.0f s: messages lost "
+                            "more than %.0f s ago are never found",
+                            since,
+                            settings.lost_within,
+                        )
                 # A full batch claimed: more messages may be waiting already.
                 if batch.claimed < settings.relay_batch_size:
                     await _until_stopped(stop, news.wait())
@@ -155,9 +165,10 @@ async def send_lost(
     transport: CeleryTransport,
     settings: Settings,
     waiting_in: Callable[[str], int],
-) -> None:
-    """Send again what each consumer with an inbox never finished. A failure
-    is logged: the next look finds the same messages."""
+) -> bool:
+    """Send again what each consumer with an inbox never finished; whether
+    every consumer was looked at. A failure is logged: the next look finds
+    the same messages."""
     for consumer in WITH_AN_INBOX:
         try:
             look = await send_lost_messages(
@@ -170,16 +181,20 @@ async def send_lost(
             )
         except Exception as error:
             log.warning("looking for lost messages failed: %r", error)
-            return
+            return False
         if look.skipped:
-            log.info("messages wait in %s: none is lost yet", consumer.queue)
-        elif look.sent or look.given_up:
+            log.info(
+                "%s's queue is not empty: no look for lost messages", consumer.queue
+            )
+            return False
+        if look.sent or look.given_up:
             log.warning(
                 "%d lost messages sent again to %s, %d given up on",
                 len(look.sent),
                 consumer.queue,
                 len(look.given_up),
             )
+    return True
 
 
 async def _until_stopped(stop: asyncio.Event, waiting: Awaitable[None]) -> None:

@@ -19,9 +19,9 @@ CATALOGUE = Consumer(task="catalogue.book_registered", queue="catalogue")
 and keeps the search index."""
 
 WITH_AN_INBOX = (CATALOGUE,)
-"""The consumers that record each message they handle in the club's inbox:
-the relay can tell which messages they never received, and send those
-again (``lost_messages.py``)."""
+"""The consumers that record in the club's inbox each message they receive,
+and when they finished it: the relay can tell which messages they never
+finished, and send those again (``lost_messages.py``)."""
 
 ROUTES: Routes = {
     "book_registered_v1": (NOTIFICATIONS, CATALOGUE),

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from reading_club.adapters.broker_queues import waiting_in
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
-from reading_club.adapters.sql.engine import create_engine
+from reading_club.adapters.sql.engine import create_engine, create_sync_engine
+from reading_club.adapters.sql.inbox import prune_inbox
 from reading_club.adapters.sql.lost_messages import Look, send_lost_messages
-from reading_club.adapters.sql.migrations import migrate
+from reading_club.adapters.sql.migrations import migrate, upgrade
 from reading_club.routes import CATALOGUE, NOTIFICATIONS, ROUTES
 from reading_club.settings import Settings, SettingsError
 from reading_club.task_ids import task_id_for
@@ -171,6 +172,62 @@ async def test_a_message_sent_again_three_times_becomes_a_dead_letter(
     assert (letter.message_id, letter.consumer) == (lost, CATALOGUE.queue)
     assert letter.error == "sent 4 times, never finished by catalogue"
     assert (await look(club, celery)).given_up == []  # a dead letter now
+
+
+async def test_what_was_received_before_the_upgrade_is_not_lost(
+    new_database_url: str, celery: FakeCeleryClient
+) -> None:
+    before = create_sync_engine(new_database_url)
+    upgrade(before, "0002")  # the schema before the search
+    message_id, now = uuid7(), datetime.now(UTC)
+    with before.begin() as connection:
+        connection.execute(
+            tables.messages.insert().values(
+                message_id=message_id,
+                created_at=now - timedelta(minutes=6),
+                name="book_registered",
+                schema_version=2,
+                published=True,
+                payload={"id": str(uuid7()), "title": "Dune"},
+                sent_at=now - timedelta(minutes=5),
+            )
+        )
+        connection.execute(  # the columns of migration 0001
+            tables.inbox.insert().values(
+                message_id=message_id, consumer=CATALOGUE.queue, received_at=now
+            )
+        )
+    upgrade(before)
+    before.dispose()
+    club = create_engine(new_database_url)
+    try:
+        assert await look(club, celery) == Look()
+    finally:
+        await club.dispose()
+
+
+def test_pruning_the_inbox_forgets_old_copies(new_database_url: str) -> None:
+    engine = create_sync_engine(new_database_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    old, recent = uuid7(), uuid7()
+    with engine.begin() as connection:
+        for message_id, days in ((old, 8), (recent, 1)):
+            connection.execute(
+                tables.resends.insert().values(
+                    message_id=message_id,
+                    consumer=CATALOGUE.queue,
+                    times=1,
+                    last_sent_at=now - timedelta(days=days),
+                )
+            )
+
+    prune_inbox(engine, received_before=now - timedelta(days=7))
+
+    with engine.connect() as connection:
+        kept = connection.scalars(select(tables.resends.c.message_id)).all()
+    engine.dispose()
+    assert kept == [recent]
 
 
 async def test_nothing_is_lost_while_messages_wait_in_the_queue(
