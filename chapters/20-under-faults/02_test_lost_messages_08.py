@@ -271,6 +271,7 @@ def test_redis_says_how_many_messages_wait_in_a_queue(
         ({"CLUB_LOST_AFTER": "600"}, "CLUB_LOST_AFTER=600 must be more than the"),
         ({"CLUB_LOST_WITHIN": "3600"}, "CLUB_LOST_WITHIN=3600 must be more than"),
     ],
+    ids=["lost-before-redelivery", "window-ends-before-it-begins"],
 )
 def test_a_look_that_cannot_tell_late_from_lost_is_refused(
     settings: dict[str, str], error: str
