@@ -6,21 +6,16 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
-from celery import Celery
 from lastuuid import uuid7
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reading_club.adapters.broker_queues import waiting_in
 from reading_club.adapters.celery_transport import CeleryTransport
 from reading_club.adapters.sql import tables
-from reading_club.adapters.sql.engine import create_engine, create_sync_engine
-from reading_club.adapters.sql.inbox import prune_inbox
+from reading_club.adapters.sql.engine import create_engine
 from reading_club.adapters.sql.lost_messages import Look, send_lost_messages
-from reading_club.adapters.sql.migrations import migrate, upgrade
+from reading_club.adapters.sql.migrations import migrate
 from reading_club.routes import CATALOGUE, NOTIFICATIONS, ROUTES
-from reading_club.settings import Settings, SettingsError
 from reading_club.task_ids import task_id_for
 
 from fake_celery import FakeCeleryClient
@@ -174,62 +169,6 @@ async def test_a_message_sent_again_three_times_becomes_a_dead_letter(
     assert (await look(club, celery)).given_up == []  # a dead letter now
 
 
-async def test_what_was_received_before_the_upgrade_is_not_lost(
-    new_database_url: str, celery: FakeCeleryClient
-) -> None:
-    before = create_sync_engine(new_database_url)
-    upgrade(before, "0002")  # the schema before the search
-    message_id, now = uuid7(), datetime.now(UTC)
-    with before.begin() as connection:
-        connection.execute(
-            tables.messages.insert().values(
-                message_id=message_id,
-                created_at=now - timedelta(minutes=6),
-                name="book_registered",
-                schema_version=2,
-                published=True,
-                payload={"id": str(uuid7()), "title": "Dune"},
-                sent_at=now - timedelta(minutes=5),
-            )
-        )
-        connection.execute(  # the columns of migration 0001
-            tables.inbox.insert().values(
-                message_id=message_id, consumer=CATALOGUE.queue, received_at=now
-            )
-        )
-    upgrade(before)
-    before.dispose()
-    club = create_engine(new_database_url)
-    try:
-        assert await look(club, celery) == Look()
-    finally:
-        await club.dispose()
-
-
-def test_pruning_the_inbox_forgets_old_copies(new_database_url: str) -> None:
-    engine = create_sync_engine(new_database_url)
-    upgrade(engine)
-    now = datetime.now(UTC)
-    old, recent = uuid7(), uuid7()
-    with engine.begin() as connection:
-        for message_id, days in ((old, 8), (recent, 1)):
-            connection.execute(
-                tables.resends.insert().values(
-                    message_id=message_id,
-                    consumer=CATALOGUE.queue,
-                    times=1,
-                    last_sent_at=now - timedelta(days=days),
-                )
-            )
-
-    prune_inbox(engine, received_before=now - timedelta(days=7))
-
-    with engine.connect() as connection:
-        kept = connection.scalars(select(tables.resends.c.message_id)).all()
-    engine.dispose()
-    assert kept == [recent]
-
-
 async def test_nothing_is_lost_while_messages_wait_in_the_queue(
     club: AsyncEngine, celery: FakeCeleryClient
 ) -> None:
@@ -249,38 +188,3 @@ async def test_a_message_the_broker_refused_is_sent_at_the_next_look(
 
     celery.broker_is_up = True
     assert (await look(club, celery)).sent == [lost]
-
-
-def test_redis_says_how_many_messages_wait_in_a_queue(
-    club_celery: Celery, redis_url: str
-) -> None:
-    queue = f"nobody-reads-{uuid7()}"
-    assert waiting_in(club_celery, queue) == 0  # Redis has no empty lists
-    club_celery.send_task("nobody.runs_this", queue=queue)
-    club_celery.send_task("nobody.runs_this", queue=queue, priority=9)
-    try:
-        assert waiting_in(club_celery, queue) == 2  # in two lists
-    finally:
-        with redis.Redis.from_url(redis_url) as client:
-            client.delete(*client.keys(f"{queue}*"))
-
-
-@pytest.mark.parametrize(
-    ("settings", "error"),
-    [
-        ({"CLUB_LOST_AFTER": "600"}, "CLUB_LOST_AFTER=600 must be more than the"),
-        ({"CLUB_LOST_WITHIN": "3600"}, "CLUB_LOST_WITHIN=3600 must be more than"),
-    ],
-    ids=["lost-before-redelivery", "window-ends-before-it-begins"],
-)
-def test_a_look_that_cannot_tell_late_from_lost_is_refused(
-    settings: dict[str, str], error: str
-) -> None:
-    environ = {
-        "CLUB_DATABASE_URL": "sqlite:////var/lib/club/club.sqlite",
-        "CLUB_BROKER_URL": "redis://localhost:6379/0",
-        "CLUB_REDELIVERY_TIMEOUT": "900",
-        **settings,
-    }
-    with pytest.raises(SettingsError, match=error):
-        Settings.from_environment(environ)
