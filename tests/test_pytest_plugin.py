@@ -1,5 +1,6 @@
 """The root conftest.py: pytest collects a chapter folder, one item per step."""
 
+from datetime import date
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
@@ -153,7 +154,7 @@ def test_shout() -> None:
 """
 
 
-def test_a_step_that_shows_a_date_is_verified_again_at_another_time(
+def test_a_step_that_shows_a_date_is_verified_at_another_time(
     pytester: pytest.Pytester, book: SampleBook
 ) -> None:
     book.write("02-second/01_test_shout_01.py", DATED_SHOUT)
@@ -161,15 +162,30 @@ def test_a_step_that_shows_a_date_is_verified_again_at_another_time(
 
     result = run(pytester, "chapters/02-second", "-v", "--clock-offset=+213d")
 
-    result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["*::step-01@clock+213d PASSED*"])
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::step-01@clock+213d PASSED*", "*::step-02 PASSED*"])
+
+
+def test_a_step_is_recorded_at_today_s_time(
+    pytester: pytest.Pytester, book: SampleBook
+) -> None:
+    book.write("02-second/01_test_shout_01.py", DATED_SHOUT)
+    record(pytester)
+    # Its output changes: recorded again, over a recording that shows a date.
+    changed = DATED_SHOUT.replace("not shouted on", "still not shouted on")
+    book.write("02-second/01_test_shout_01.py", changed)
+
+    record(pytester)
+
+    recorded = book.path("02-second/transcripts/step-01.txt").read_text()
+    assert f"still not shouted on {date.today().isoformat()}" in recorded
 
 
 def test_a_time_the_normaliser_misses_fails_at_another_time(
     pytester: pytest.Pytester, book: SampleBook
 ) -> None:
-    # The date is masked, so the step runs again with the clock moved; the
-    # months since the year 0, printed beside it, are not masked.
+    # The date is masked, so the step runs with the clock moved; the months
+    # since the year 0, printed beside it, are not masked.
     months = "{today.isoformat()} ({today.year * 12 + today.month})"
     shown = DATED_SHOUT.replace("{today.isoformat()}", months)
     book.write("02-second/01_test_shout_01.py", shown)
@@ -177,13 +193,17 @@ def test_a_time_the_normaliser_misses_fails_at_another_time(
 
     result = run(pytester, "chapters/02-second", "--clock-offset=+213d")
 
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
-        ["*step-01@clock+213d*", "*transcripts/step-01.txt: this run's output differs*"]
+        [
+            "*step-01@clock+213d*",
+            "*transcripts/step-01.txt: this run's output differs*",
+            "*--clock-offset=none runs it at today's time*",
+        ]
     )
 
 
-def test_no_step_runs_again_when_the_clock_offset_is_none(
+def test_every_step_runs_at_today_s_time_when_the_clock_offset_is_none(
     pytester: pytest.Pytester, book: SampleBook
 ) -> None:
     book.write("02-second/01_test_shout_01.py", DATED_SHOUT)
