@@ -90,8 +90,11 @@ async def test_a_worker_killed_while_it_holds_a_retry_loses_nothing(
 ) -> None:
     store_books(reader, [dune])
     book_data.fails(dune, status=503, times=1)
-    # A retry after 0.25 to 0.5 s, half the redelivery timeout at most.
-    catalogue_workers.env.update(CLUB_RETRY_DELAY="0.5", CLUB_RETRY_DELAY_MAX="0.5")
+    # A retry after 1 to 2 s, half the redelivery timeout at most: time for
+    # the test to kill the worker before the retry runs, on a busy machine too.
+    catalogue_workers.env.update(
+        CLUB_RETRY_DELAY="2", CLUB_RETRY_DELAY_MAX="2", CLUB_REDELIVERY_TIMEOUT="4"
+    )
     [first] = catalogue_workers.start(1)
     await catalogue_transport.send_message_serialized(dune_registered)
 
