@@ -40,16 +40,6 @@ os.environ["UV_COMPILE_BYTECODE"] = "1"
 # seconds slower each (README, "Plain nox").
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = [
-    "lint",
-    "typecheck",
-    "tests",
-    "chapters",
-    "docs",
-    "plain-nox",
-    "browser",  # includes what the downloads session checks
-    "breakages",
-]
 
 
 def chapter_numbers() -> list[str]:
@@ -60,6 +50,24 @@ def chapter_numbers() -> list[str]:
         for folder in CHAPTERS.iterdir()
         if folder.is_dir() and re.match(r"^\d{2}-", folder.name)
     )
+
+
+# A bare ``nox`` runs what CI runs, two sessions at a time (nox's --parallel,
+# each session's output printed when it ends). Part II's tests mostly wait
+# for the programs they start, so two sessions fill the machine's two cores.
+# The browser session, with every chapter's download installed and tested,
+# is the longest: it starts first, and the rest run beside it.
+nox.options.sessions = [
+    "browser",  # after docs, which it requires; includes the downloads check
+    "lint",
+    "typecheck",
+    "tests",
+    *(f"chapter-{number}" for number in chapter_numbers()),
+    "plain-nox",
+    "breakages",
+]
+nox.options.parallel = 2
+nox.options.allow_parallel = True
 
 
 def install_group(session: nox.Session, group: str) -> None:
@@ -80,7 +88,7 @@ def verify(session: nox.Session, number: str) -> None:
     """Replay a chapter through pytest and the root conftest.py: one test item
     per step; posargs are pytest's (``--record``, ``--step N``, ``-k``,
     ``--lf``, ``-x`` ...)."""
-    # libfaketime: the steps that show ids or times run again with the clock
+    # libfaketime: the steps that show ids or times run with the clock
     # moved (cookbook/clock.py). It is the machinery's, not the chapter's.
     session.install(
         "-c",
@@ -173,7 +181,7 @@ def downloads(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@nox.session(requires=["docs"])
 def browser(session: nox.Session) -> None:
     """The built site in headless Chromium, as a reader uses it: every page and
     link, copy buttons, search, a phone's width, the dark theme, and each
