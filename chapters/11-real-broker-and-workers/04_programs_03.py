@@ -5,6 +5,7 @@ it starts, with an environment variable, and stops them all. A program
 writes to a log file, which says when it is ready, and which a failure quotes.
 """
 
+import atexit
 import os
 import subprocess
 from collections.abc import Generator, Iterable, Mapping
@@ -15,10 +16,18 @@ from typing import IO, Self
 
 import pytest
 from mirakuru import Executor
+from mirakuru.base import cleanup_subprocesses
 from mirakuru.exceptions import ProcessExitedWithError, ProcessFinishedWithError
 from mirakuru.exceptions import TimeoutExpired as NotReadyInTime
 
 TESTS = Path(__file__).parent
+
+# mirakuru's exit hook kills every process whose mark holds this process's id
+# anywhere in it. Process ids wrap (at 32,768 on many Linux machines), so a
+# test run that ends would kill the programs of another run on the same
+# machine: 3475 is in "13475:...". The fixtures stop every program they
+# start; the hook goes.
+atexit.unregister(cleanup_subprocesses)
 RUNNING: list["Program"] = []  # started and not stopped, for failure reports
 
 

@@ -1,13 +1,15 @@
 import os
 import signal
+import subprocess
 import sys
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
 import psutil
 import pytest
 
-from probing import probe
+from probing import probe, probe_never
 from processes import club_worker
 from programs import Program, what_went_wrong
 
@@ -81,6 +83,51 @@ def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
     assert title == "stubborn has died"
     assert log.endswith("waiting for SIGUSR1")
     dying.stop()
+
+
+def test_a_test_run_that_ends_kills_no_program_of_another() -> None:
+    other = run_that_ends()
+    try:
+        probe_never(partial(assert_alive, other), during=0.5)
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(other, signal.SIGKILL)
+
+
+def run_that_ends() -> int:
+    """A Python process that loads the harness, starts a program marked as
+    another run's would be, with its own id in the mark, and exits; the
+    program's pid."""
+    code = """
+import os, subprocess, sys
+import programs
+mark = {"mirakuru_uuid": f"9{os.getpid()}:another-run"}
+other = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(60)"],
+    env=mark,
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+)
+print(other.pid)
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    ended = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ended.returncode == 0, ended.stderr
+    return int(ended.stdout)
+
+
+def assert_alive(pid: int) -> None:
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        alive = False
+    assert alive, f"process {pid} was killed"
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
