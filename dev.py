@@ -14,10 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / ".venv-dev"
 BIN = TOOLS / ("Scripts" if os.name == "nt" else "bin")
-TOOL_REQUIREMENTS = ["nox[uv]>=2025.2.9"]
+TOOL_REQUIREMENTS = ["nox[uv]>=2026.10.20"]  # --parallel
 COMMANDS = {
     "serve": ["-s", "serve"],
-    "check": [],
+    # Two sessions at a time, each printed when it ends: noxfile.py lists the
+    # longest, browser, first, and the others run beside it.
+    "check": ["--parallel", "2", "--allow-parallel"],
 }
 
 

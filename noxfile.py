@@ -52,11 +52,11 @@ def chapter_numbers() -> list[str]:
     )
 
 
-# A bare ``nox`` runs what CI runs, two sessions at a time (nox's --parallel,
-# each session's output printed when it ends). Part II's tests mostly wait
-# for the programs they start, so two sessions fill the machine's two cores.
-# The browser session, with every chapter's download installed and tested,
-# is the longest: it starts first, and the rest run beside it.
+# A bare ``nox`` runs what CI runs. ``python3 dev.py check`` runs the same
+# sessions two at a time (nox's --parallel): Part II's tests mostly wait for
+# the programs they start, so two sessions fill the machine's two cores. The
+# browser session, with every chapter's download installed and tested, is
+# the longest: it comes first, and the rest run beside it.
 nox.options.sessions = [
     "browser",  # after docs, which it requires; includes the downloads check
     "lint",
@@ -66,8 +66,6 @@ nox.options.sessions = [
     "plain-nox",
     "breakages",
 ]
-nox.options.parallel = 2
-nox.options.allow_parallel = True
 
 
 def install_group(session: nox.Session, group: str) -> None:

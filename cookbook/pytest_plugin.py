@@ -14,10 +14,11 @@ item then waits for its own step and checks it.
 
 A step whose recorded transcript shows an id or a time is verified with the
 wall clock of its processes moved seven months ahead (``cookbook.clock``),
-as ``step-NN@clock+213d``, against its recording. It proves that the
-transcript does not age; a second run at today's time would prove nothing
-more, since the recording was made on another day anyway. ``--record`` runs
-every step at today's time, and so does ``--clock-offset=none``.
+against its recording; the summary of the steps marks it ``@clock+213d``,
+and its item keeps the name ``step-NN``. It proves that the transcript does
+not age; a second run at today's time would prove nothing more, since the
+recording was made on another day anyway. ``--record`` runs every step at
+today's time, and so does ``--clock-offset=none``.
 
 Options (also after ``--`` in ``nox -s chapter-NN``): ``--record`` re-records
 the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs N
@@ -78,7 +79,7 @@ class Manifest(pytest.File):
             items.append(
                 StepItem.from_parent(
                     self,
-                    name=f"{name}@clock{moved}" if moved else name,
+                    name=name,
                     line=line,
                     chapters=chapters,
                     chapter=chapter,

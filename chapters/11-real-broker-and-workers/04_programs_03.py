@@ -14,6 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO, Self
 
+import psutil
 import pytest
 from mirakuru import Executor
 from mirakuru.base import cleanup_subprocesses
@@ -22,12 +23,23 @@ from mirakuru.exceptions import TimeoutExpired as NotReadyInTime
 
 TESTS = Path(__file__).parent
 
-# mirakuru's exit hook kills every process whose mark holds this process's id
-# anywhere in it. Process ids wrap (at 32,768 on many Linux machines), so a
-# test run that ends would kill the programs of another run on the same
-# machine: 3475 is in "13475:...". The fixtures stop every program they
-# start; the hook goes.
+
+def _kill_what_this_process_left() -> None:
+    """mirakuru 3.1's exit hook, matching marks that start with this
+    process's id, not marks that contain it anywhere."""
+    ours = f"{os.getpid()}:"
+    for process in psutil.process_iter():
+        with suppress(psutil.Error):
+            if process.environ().get("mirakuru_uuid", "").startswith(ours):
+                process.kill()
+
+
+# mirakuru's own hook kills, as this process exits, every process on the
+# machine whose mark contains this process's id: the end of process 3475
+# would kill the programs of test run 13475 (marked "13475:...").
 atexit.unregister(cleanup_subprocesses)
+atexit.register(_kill_what_this_process_left)
+
 RUNNING: list["Program"] = []  # started and not stopped, for failure reports
 
 

@@ -31,10 +31,14 @@ while True:
     signal.pause()
 """
 
+# The parent says it is ready once its child is: the child's own line could
+# come first, and the test would read the log before the parent's.
 LEAVES_A_CHILD = f"""
 import subprocess, sys
-child = subprocess.Popen([sys.executable, "-c", {IGNORES_SIGTERM!r}])
-print("child", child.pid, flush=True)
+code = {IGNORES_SIGTERM!r}
+child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+child.stdout.readline()
+print("child", child.pid, "ignoring SIGTERM", flush=True)
 child.wait()
 """
 
@@ -88,7 +92,7 @@ def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
 
 
 def test_a_test_run_that_ends_kills_no_program_of_another() -> None:
-    other = run_that_ends()
+    other = run_that_ends(mark="9{pid}:another-run")
     try:
         probe_never(partial(assert_alive, other), during=0.5)
     finally:
@@ -96,21 +100,26 @@ def test_a_test_run_that_ends_kills_no_program_of_another() -> None:
             os.kill(other, signal.SIGKILL)
 
 
-def run_that_ends() -> int:
-    """A Python process that loads the harness, starts a program marked as
-    another run's would be, with its own id in the mark, and exits; the
-    program's pid."""
-    code = """
+def test_a_test_run_that_ends_kills_what_it_left_running() -> None:
+    left = run_that_ends(mark="{pid}:left-running")
+
+    probe(partial(assert_killed, left), timeout=5)
+
+
+def run_that_ends(mark: str) -> int:
+    """A Python process that loads the harness, starts a program marked
+    ``mark`` (with its own id for ``{pid}``), and exits; the program's pid."""
+    code = f"""
 import os, subprocess, sys
 import programs
-mark = {"mirakuru_uuid": f"9{os.getpid()}:another-run"}
-other = subprocess.Popen(
+env = {{"mirakuru_uuid": {mark!r}.format(pid=os.getpid())}}
+program = subprocess.Popen(
     [sys.executable, "-c", "import time; time.sleep(60)"],
-    env=mark,
+    env=env,
     stdout=subprocess.DEVNULL,
     stderr=subprocess.DEVNULL,
 )
-print(other.pid)
+print(program.pid)
 """
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
     ended = subprocess.run(
@@ -125,11 +134,18 @@ print(other.pid)
 
 
 def assert_alive(pid: int) -> None:
+    assert is_alive(pid), f"process {pid} was killed"
+
+
+def assert_killed(pid: int) -> None:
+    assert not is_alive(pid), f"process {pid} is still running"
+
+
+def is_alive(pid: int) -> bool:
     try:
-        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
-        alive = False
-    assert alive, f"process {pid} was killed"
+        return False
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:

@@ -91,7 +91,8 @@ async def test_a_worker_killed_while_it_holds_a_retry_loses_nothing(
     store_books(reader, [dune])
     book_data.fails(dune, status=503, times=1)
     # A retry after 1 to 2 s, half the redelivery timeout at most: time for
-    # the test to kill the worker before the retry runs, on a busy machine too.
+    # the test to kill the worker before the retry runs, with a margin for a
+    # busy machine.
     catalogue_workers.env.update(
         CLUB_RETRY_DELAY="2", CLUB_RETRY_DELAY_MAX="2", CLUB_REDELIVERY_TIMEOUT="4"
     )
