@@ -46,14 +46,18 @@ async def test_a_registered_book_reaches_every_consumer(
         await bus.handle(register_dune, transaction)
         await transaction.commit()
 
-    await both_consumers_handled(workers, reader, register_dune)
+    notified = partial(assert_notified, workers.notifications, register_dune)
+    await asyncio.to_thread(probe, notified, DELIVERY_TIMEOUT)
+    counted = partial(assert_counted, reader, "Frank Herbert", 1)
+    await asyncio.to_thread(probe, counted, DELIVERY_TIMEOUT)
 
 
+# Its messages reach the session's workers: the fixture waits until they
+# are done, or they would land in the next test.
+@pytest.mark.usefixtures("workers")
 async def test_each_consumer_is_sent_one_task(
     bus: AsyncMessageBus[AbstractUnitOfWork],
     uow: AbstractUnitOfWork,
-    workers: Workers,
-    reader: Engine,
     published: list[tuple[str, str]],
     register_dune: RegisterBook,
 ) -> None:
@@ -65,11 +69,6 @@ async def test_each_consumer_is_sent_one_task(
         (NOTIFICATIONS.task, NOTIFICATIONS.queue),
         (CATALOGUE.task, CATALOGUE.queue),
     ]
-    # The session's workers take the messages: wait until they have handled
-    # them, or the catalogue could count Dune in the next test. A message
-    # that a worker took from Redis, and has not logged yet, is invisible to
-    # the fixture.
-    await both_consumers_handled(workers, reader, register_dune)
 
 
 async def test_a_rolled_back_registration_reaches_no_consumer(
@@ -87,15 +86,6 @@ async def test_a_rolled_back_registration_reaches_no_consumer(
     assert published == []
     nothing = partial(assert_no_effect, workers, reader, register_dune)
     await asyncio.to_thread(probe_never, nothing, QUIET_INTERVAL)
-
-
-async def both_consumers_handled(
-    workers: Workers, reader: Engine, command: RegisterBook
-) -> None:
-    notified = partial(assert_notified, workers.notifications, command)
-    await asyncio.to_thread(probe, notified, DELIVERY_TIMEOUT)
-    counted = partial(assert_counted, reader, "Frank Herbert", 1)
-    await asyncio.to_thread(probe, counted, DELIVERY_TIMEOUT)
 
 
 def assert_no_effect(workers: Workers, reader: Engine, command: RegisterBook) -> None:

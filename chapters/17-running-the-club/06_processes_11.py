@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import psutil
 import pytest
 import redis
 
@@ -122,6 +123,23 @@ def assert_done(workers: Workers, client: redis.Redis) -> None:
         waiting: int = client.llen(consumer.queue)
         held = unfinished(program)
         assert (waiting, held) == (0, 0), f"{program.name} has work left"
+        # A message the worker took from Redis and has not logged yet is in
+        # neither count: until the worker waits for the next one.
+        assert waiting_in_brpop(program, client), f"{program.name} is busy"
+
+
+def waiting_in_brpop(worker: Program, client: redis.Redis) -> bool:
+    """Whether the worker waits in Redis for a message: then it holds none
+    that it took and has not logged. Redis lists its clients, each with its
+    address and the command it is blocked in; the worker's own connections
+    are the ones from its ports."""
+    ports = {c.laddr.port for c in psutil.Process(worker.pid).net_connections()}
+    return any(
+        info["cmd"] == "brpop"
+        and "b" in info["flags"]
+        and int(info["addr"].rsplit(":", 1)[1]) in ports
+        for info in client.client_list()
+    )
 
 
 def unfinished(worker: Program) -> int:
