@@ -115,24 +115,34 @@ def assert_done(workers: Workers, client: redis.Redis) -> None:
         (workers.catalogue, CATALOGUE),
         (workers.notifications, NOTIFICATIONS),
     ]:
+        received = len(program.lines_with("] received"))
         waiting: int = client.llen(consumer.queue)
         held = unfinished(program)
         assert (waiting, held) == (0, 0), f"{program.name} has work left"
         # A message the worker took from Redis and has not logged yet is in
-        # neither count: until the worker waits for the next one.
-        assert waiting_in_brpop(program, client), f"{program.name} is busy"
+        # neither count: until the worker waits for the next one, and has
+        # taken none since the counts were read.
+        busy = f"{program.name} is not waiting in BRPOP (busy, or not connected)"
+        assert waiting_in_brpop(program, client), busy
+        taken_since = len(program.lines_with("] received")) - received
+        assert taken_since == 0, f"{program.name} took a message meanwhile"
 
 
 def waiting_in_brpop(worker: Program, client: redis.Redis) -> bool:
     """Whether the worker waits in Redis for a message: then it holds none
-    that it took and has not logged. Redis lists its clients, each with its
-    address and the command it is blocked in; the worker's own connections
-    are the ones from its ports."""
-    ports = {c.laddr.port for c in psutil.Process(worker.pid).net_connections()}
+    that it took and has not logged. kombu 5.7 sends a channel's next BRPOP
+    only once it has delivered the reply to the last (``_register_BRPOP``,
+    ``_brpop_read``), and Celery logs "received" as it is delivered. Redis
+    lists its clients (``CLIENT LIST``), the blocked ones flagged ``b``; the
+    worker's are the ones from its own connections to Redis."""
+    redis_port = client.connection_pool.connection_kwargs["port"]
+    ours = {
+        f"{c.laddr.ip}:{c.laddr.port}"
+        for c in psutil.Process(worker.pid).net_connections()
+        if c.raddr and c.raddr.port == redis_port
+    }
     return any(
-        info["cmd"] == "brpop"
-        and "b" in info["flags"]
-        and int(info["addr"].rsplit(":", 1)[1]) in ports
+        info["cmd"] == "brpop" and "b" in info["flags"] and info["addr"] in ours
         for info in client.client_list()
     )
 
