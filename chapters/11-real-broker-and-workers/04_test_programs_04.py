@@ -92,58 +92,50 @@ def test_a_program_that_died_is_named_with_its_log(tmp_path: Path) -> None:
 def test_a_test_run_that_ends_kills_no_program_of_another() -> None:
     other = run_that_ends(mark="9{pid}:another-run")
     try:
-        probe_never(partial(assert_alive, other), during=0.5)
+        probe_never(partial(assert_running, other), during=0.5)
     finally:
-        with suppress(ProcessLookupError):
-            os.kill(other, signal.SIGKILL)
+        other.kill()
 
 
 def test_a_test_run_that_ends_kills_what_it_left_running() -> None:
     left = run_that_ends(mark="{pid}:left-running")
+    try:
+        probe(partial(assert_dead, left), timeout=5)
+    finally:
+        with suppress(psutil.NoSuchProcess):
+            left.kill()
 
-    probe(partial(assert_killed, left), timeout=5)
 
-
-def run_that_ends(mark: str) -> int:
+def run_that_ends(mark: str) -> psutil.Process:
     """A Python process that loads the harness, starts a program marked
-    ``mark`` (with its own id for ``{pid}``), and exits; the program's pid."""
+    ``mark`` (with its own id for ``{pid}``), and ends once the test holds
+    the program; the program."""
     code = f"""
 import os, subprocess, sys
 import programs
 env = {{"mirakuru_uuid": {mark!r}.format(pid=os.getpid())}}
-program = subprocess.Popen(
-    [sys.executable, "-c", "import time; time.sleep(60)"],
-    env=env,
-    stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL,
-)
-print(program.pid)
+waits = [sys.executable, "-c", "import signal; signal.pause()"]
+program = subprocess.Popen(waits, env=env, stdout=subprocess.DEVNULL)
+print(program.pid, flush=True)
+sys.stdin.readline()
 """
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
-    ended = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ended.returncode == 0, ended.stderr
-    return int(ended.stdout)
+    command = [sys.executable, "-c", code]
+    pipes = subprocess.PIPE
+    with subprocess.Popen(
+        command, env=env, stdin=pipes, stdout=pipes, text=True
+    ) as ending:
+        assert ending.stdout is not None
+        line = ending.stdout.readline()
+        program = psutil.Process(int(line)) if line else None
+        ending.communicate("")  # it ends
+    assert program is not None, f"the ending process failed (exit {ending.returncode})"
+    return program
 
 
-def assert_alive(pid: int) -> None:
-    assert is_alive(pid), f"process {pid} was killed"
-
-
-def assert_killed(pid: int) -> None:
-    assert not is_alive(pid), f"process {pid} is still running"
-
-
-def is_alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+def assert_running(process: psutil.Process) -> None:
+    running = process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    assert running, f"process {process.pid} was killed"
 
 
 def test_a_worker_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path) -> None:
