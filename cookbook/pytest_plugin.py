@@ -74,8 +74,9 @@ class Manifest(pytest.File):
                 continue
             line = lines[step.number - 1] if step.number <= len(lines) else None
             name = f"step-{step.number:02d}"
-            shows_the_clock = _recording_shows_the_clock(chapter, step)
-            moved = offset if offset and shows_the_clock else None
+            moved = (
+                offset if offset and _recording_shows_the_clock(chapter, step) else None
+            )
             items.append(
                 StepItem.from_parent(
                     self,
