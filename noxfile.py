@@ -242,8 +242,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def benchmark(session: nox.Session) -> None:
-    """Time warm and cold chapter verification and the docs builds."""
-    session.install("-c", str(CONSTRAINTS), "nox[uv]")
+    """Time warm and cold chapter verification and the docs builds; with
+    ``-- --whole-check``, what CI runs, and where its CPU time goes."""
+    session.install("-c", str(CONSTRAINTS), "nox[uv]", "psutil")
     session.run("python", "scripts/benchmark.py", *session.posargs)
 
 

@@ -28,7 +28,10 @@ on the PATH). It prints, in seconds:
   of 0.7 or more.
 
 The chapter is the newest one unless ``--chapter NN`` says otherwise
-(``nox -s benchmark -- --chapter 03``).
+(``nox -s benchmark -- --chapter 03``). ``--whole-check`` measures instead
+what CI runs, ``python3 dev.py check`` on a fresh clone, against its budget
+of six minutes, with its CPU time by download and session
+(``scripts/whole_check.py``).
 """
 
 import argparse
@@ -41,6 +44,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree
+
+import whole_check
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
@@ -221,12 +226,19 @@ def main() -> None:
         action="store_true",
         help="time a warm nox -s chapter-NN of every chapter instead",
     )
+    parser.add_argument(
+        "--whole-check",
+        action="store_true",
+        help="time python3 dev.py check on a fresh clone instead, and its CPU",
+    )
     arguments = parser.parse_args()
     chapter = arguments.chapter
     nox = [shutil.which("nox") or "nox", "-f", str(ROOT / "noxfile.py")]
     if arguments.every_chapter:
         every_chapter(nox)
         return
+    if arguments.whole_check:
+        sys.exit(whole_check.main())
     session = f"chapter-{chapter}"
 
     shutil.rmtree(ROOT / ".nox" / session.replace("-", "_"), ignore_errors=True)
