@@ -3,17 +3,18 @@
 ``nox -s benchmark -- --whole-check`` clones the committed state of the
 repository into a temporary folder and runs ``python3 dev.py check`` there,
 as ``.ci/run`` does on a fresh clone (uv's cache and Chromium are the
-machine's own). Meanwhile it samples, every 0.2 s, the CPU time of every
-process started since, and counts it to the download whose suite the
-process runs, or to the nox session whose virtualenv it runs from.
+machine's own). Meanwhile it samples, every 0.2 s, the CPU time of the
+check's processes: those that carry the run's mark in their environment, or
+descend from the check. Each counts to the download whose suite it runs, or
+to the nox session that started it (nox ``--parallel`` runs each session in
+a worker of its own; a nox that a session runs, as ``plain-nox`` and
+``breakages`` do, counts to that session).
 
-It prints the wall time against the budget of six minutes, the CPU time that
-the kernel counted for the check's processes (exact), and the CPU time of
-each download and session (sampled: the last 0.2 s of a process before it
-ends is missed, and a process shorter than that is not seen at all).
-
-Two cores give six minutes 720 s of CPU time, at full use; the check rarely
-uses more than 85 % of them, since its tests wait for the programs they start.
+It prints the wall time against the budget of six minutes, the CPU time
+that the kernel counted for the processes the check waited for (a process
+that daemonizes, as PostgreSQL's server does, is not in it), and the CPU
+time of each download and session, sampled: the last 0.2 s of a process
+before it ends is missed, and a process shorter than that is not seen.
 """
 
 import os
@@ -23,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,42 +35,92 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_SECONDS = 360.0
 SAMPLE_EVERY = 0.2
+MARK = "WHOLE_CHECK_RUN"
+"""The environment variable that marks the check's processes."""
 DOWNLOAD = re.compile(r"/reading-club-(?P<number>\d\d)-")
 SESSION = re.compile(r"/\.nox/(?P<name>[\w-]+)/")
 BROWSER = re.compile(r"chrom|playwright", re.IGNORECASE)
+UNATTRIBUTED = "other (nox, uv, git, ...)"
 LOG = ROOT / "build" / "whole-check.log"
+
+
+def readable(read: Callable[[], object]) -> str:
+    """What ``read`` gives as text, or nothing if the process hides it (a
+    zombie's command line, another user's folder)."""
+    try:
+        value = read()
+    except psutil.Error:
+        return ""
+    return " ".join(value) if isinstance(value, list) else str(value)
+
+
+def nox_worker_session(process: psutil.Process) -> str | None:
+    """The session of the nox ``--parallel`` worker that the process
+    descends from, the outermost one."""
+    found = None
+    for ancestor in process.parents():
+        command = readable(ancestor.cmdline).split()
+        if "--parallel-worker" in command and "--session" in command:
+            found = command[command.index("--session") + 1]
+    return found
 
 
 def group_of(process: psutil.Process) -> str:
     """Where a process's CPU time counts: a download's suite (its files are
-    in the unpacked zip, ``reading-club-NN-...``), a nox session (its Python,
-    or a server's binary, is in ``.nox/<session>/``), or neither."""
-    with process.oneshot():
-        where = " ".join([*process.cmdline(), process.exe(), process.cwd()])
+    in the unpacked zip, ``reading-club-NN-...``), the session of the nox
+    worker it descends from, or, for a process that left its parents (a
+    daemon), the session whose ``.nox/<session>/`` holds its program."""
+    where = " ".join(readable(read) for read in (process.cmdline, process.exe))
+    where += " " + readable(process.cwd)
     if match := DOWNLOAD.search(where):
         return f"download {match['number']}"
+    if session := nox_worker_session(process):
+        return f"session {session}"
     if match := SESSION.search(where):
         return f"session {match['name']}"
     if BROWSER.search(where):
         return "session browser"  # Chromium, and Playwright's driver
-    return "other (nox, uv, git, ...)"
+    return UNATTRIBUTED
 
 
 @dataclass
 class Sampler:
-    """The CPU time of each process started after ``since``, by group."""
+    """The CPU time of the check's processes, by group."""
 
-    since: float
+    root: int
+    mark: str
+    folder: str
     seen: dict[tuple[int, float], tuple[str, float]] = field(default_factory=dict)
+    others: set[tuple[int, float]] = field(default_factory=set)
+
+    def is_ours(self, process: psutil.Process) -> bool:
+        """Marked, or a descendant of the check, or running its files: a
+        process whose environment cannot be read, and that left its parents."""
+        try:
+            if process.environ().get(MARK) == self.mark:
+                return True
+        except psutil.Error:
+            pass
+        try:
+            if any(parent.pid == self.root for parent in process.parents()):
+                return True
+        except psutil.Error:
+            pass
+        reads = (process.cmdline, process.exe, process.cwd)
+        return any(self.folder in readable(read) for read in reads)
 
     def sample(self) -> None:
         for process in psutil.process_iter():
             try:
-                started = process.create_time()
-                if started < self.since or process.pid == psutil.Process().pid:
+                key = (process.pid, process.create_time())
+                if key in self.others:
                     continue
-                key = (process.pid, started)
-                group = self.seen[key][0] if key in self.seen else group_of(process)
+                if key not in self.seen and not self.is_ours(process):
+                    self.others.add(key)
+                    continue
+                group = self.seen.get(key, (UNATTRIBUTED, 0.0))[0]
+                if group == UNATTRIBUTED:  # caught between fork and exec?
+                    group = group_of(process)
                 times = process.cpu_times()
                 self.seen[key] = (group, times.user + times.system)
             except psutil.Error:  # it ended meanwhile
@@ -84,12 +137,14 @@ def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def report(wall: float, cpu: float, groups: dict[str, float]) -> str:
+def report(wall: float, cpu: float, groups: dict[str, float], failed: bool) -> str:
     sampled = sum(groups.values()) or 1.0
     downloads = sum(s for g, s in groups.items() if g.startswith("download"))
     chapters = sum(s for g, s in groups.items() if g.startswith("session chapter-"))
     over = wall - BUDGET_SECONDS
-    verdict = f"OVER by {minutes(over)}" if over > 0 else "ok"
+    verdict = f"OVER by {minutes(over)}" if over > 0 else "within it"
+    if failed:
+        verdict += f"; the check FAILED, see {LOG}"
     shares = [
         ("the downloads' whole suites", downloads),
         ("the chapter sessions' steps", chapters),
@@ -98,8 +153,8 @@ def report(wall: float, cpu: float, groups: dict[str, float]) -> str:
     lines = [
         f"whole check: {minutes(wall)} wall, budget {minutes(BUDGET_SECONDS)}: "
         f"{verdict}",
-        f"CPU time: {cpu:.0f} s ({cpu / wall:.0%} of one core); sampled "
-        f"{sampled:.0f} s, of which:",
+        f"CPU time counted by the kernel: {cpu:.0f} s ({cpu / wall:.0%} of one "
+        f"core); sampled: {sampled:.0f} s, of which:",
         *(f"  {label:<28} {s:6.0f} s {s / sampled:5.0%}" for label, s in shares),
         "by download and session:",
         *(
@@ -110,22 +165,26 @@ def report(wall: float, cpu: float, groups: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def ci_environment() -> dict[str, str]:
-    """This environment without the benchmark session's own: CI starts from
-    a shell, not from inside a nox session."""
-    own_bin = str(Path(sys.prefix) / "bin")
+def ci_environment(mark: str) -> dict[str, str]:
+    """This environment without the benchmark session's own (CI starts from
+    a shell, not from inside a nox session), and with the run's mark."""
+    own = os.path.realpath(sys.prefix)
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key != "VIRTUAL_ENV" and not key.startswith("NOX_")
+        if key != "VIRTUAL_ENV" and not key.startswith("NOX_") and own not in value
     }
-    path = environment.get("PATH", "").split(os.pathsep)
-    environment["PATH"] = os.pathsep.join(entry for entry in path if entry != own_bin)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    environment["PATH"] = os.pathsep.join(
+        entry for entry in path if not os.path.realpath(entry).startswith(own)
+    )
+    environment[MARK] = mark
     return environment
 
 
 def main() -> int:
     LOG.parent.mkdir(parents=True, exist_ok=True)
+    mark = uuid.uuid4().hex
     with (
         tempfile.TemporaryDirectory(prefix="whole-check-") as folder,
         LOG.open("w", encoding="utf-8") as log,
@@ -133,24 +192,22 @@ def main() -> int:
         clone = Path(folder) / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         began = time.time()
-        sampler = Sampler(since=began - 1)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         check = subprocess.Popen(
             ["python3", "dev.py", "check"],
             cwd=clone,
-            env=ci_environment(),
+            env=ci_environment(mark),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        sampler = Sampler(root=check.pid, mark=mark, folder=folder)
         while check.poll() is None:
             sampler.sample()
             time.sleep(SAMPLE_EVERY)
         wall = time.time() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if check.returncode != 0:
-        print(f"whole check: FAILED (exit {check.returncode}), see {LOG}")
-    print(report(wall, cpu, sampler.by_group()))
+    print(report(wall, cpu, sampler.by_group(), failed=check.returncode != 0))
     return check.returncode
 
 
