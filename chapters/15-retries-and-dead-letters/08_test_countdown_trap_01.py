@@ -27,6 +27,14 @@ def catalogue_celery(catalogue_redis_url: str) -> Iterator[Celery]:
     celery.close()
 
 
+def assert_ran_again(workers: CatalogueWorkers, message_id: str) -> None:
+    """The message ran twice at least: three times or more on a machine too
+    busy to run the copies it holds within a second, as the sweep puts the
+    message back again meanwhile."""
+    finished = workers.finished(message_id)
+    assert finished >= 2, f"{message_id} finished {finished} times"
+
+
 async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
     catalogue_workers: CatalogueWorkers,
     catalogue_celery: Celery,
@@ -47,9 +55,8 @@ async def test_a_countdown_longer_than_the_redelivery_timeout_runs_twice(
         countdown=1.5 * REDELIVERY,
     )
 
-    twice = partial(catalogue_workers.assert_finished, message_id, 2)
-    await asyncio.to_thread(probe, twice, 4 * REDELIVERY)
-    assert catalogue_workers.received(message_id) == [2]
+    ran_again = partial(assert_ran_again, catalogue_workers, message_id)
+    await asyncio.to_thread(probe, ran_again, 4 * REDELIVERY)
     # The second copy found Dune counted, in the inbox, and indexed: it did
     # nothing. A consumer without those checks would have acted twice.
     assert book_data.asked(dune) == 1
