@@ -24,11 +24,7 @@ from reading_club.adapters.sql.outbox import (
     relay_batch,
     release_claims,
 )
-from reading_club.adapters.sql.relay_lock import (
-    LOSS_NOTICED_WITHIN,
-    RelayLock,
-    relay_lock,
-)
+from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
 from reading_club.settings import Settings
 
 IDLE = 0.05
@@ -63,8 +59,10 @@ async def relay_forever(
     # connection, then kombu's), each bounded by the broker's timeout. Its
     # claims are free after that.
     consumers = max((len(route) for route in transport.routes.values()), default=1)
-    grace = WATCH + LOSS_NOTICED_WITHIN + 6 * consumers * settings.broker_timeout
     async with relay_lock(engine) as lock:
+        grace = (
+            WATCH + lock.loss_noticed_within + 6 * consumers * settings.broker_timeout
+        )
         while not stop.is_set():
             try:
                 if await lock.try_to_take():

@@ -37,8 +37,6 @@ NETWORK_CUT = {
     "keepalives_interval": 1,
     "keepalives_count": 2,
 }
-LOSS_NOTICED_WITHIN = 3.0
-"""Seconds a check of the lock takes, at most, to fail on a network cut."""
 ADVISORY_KEY = 0x636C_7562
 """The key of the relays' advisory lock: "club", in ASCII. Any number would
 do that no other program takes on the same database."""
@@ -46,6 +44,11 @@ do that no other program takes on the same database."""
 
 class RelayLock(abc.ABC):
     """The lock of the active relay."""
+
+    loss_noticed_within: float
+    """Seconds a check of the lock takes, at most, to fail once the lock is
+    lost: a relay that takes over waits that long, and more, for the one
+    that lost it to stop."""
 
     @abc.abstractmethod
     async def try_to_take(self) -> bool:
@@ -96,6 +99,8 @@ class AdvisoryLock(RelayLock):
     reconnects silently (``pool_pre_ping``) would give the relay a new
     session, which does not hold the lock, while a standby takes it.
     """
+
+    loss_noticed_within = 3.0  # on a network cut, as NETWORK_CUT sets it
 
     def __init__(self, url: str) -> None:
         # A Unix socket ignores the TCP settings.
@@ -172,6 +177,8 @@ class AdvisoryLock(RelayLock):
 
 class FileLock(RelayLock):
     """An exclusive ``flock`` on ``path``, which holds nothing else."""
+
+    loss_noticed_within = 0.0  # a look at a local file
 
     def __init__(self, path: Path) -> None:
         self.path = path

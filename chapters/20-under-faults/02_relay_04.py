@@ -29,11 +29,7 @@ from reading_club.adapters.sql.outbox import (
     release_claims,
 )
 from reading_club.adapters.sql.outbox_news import outbox_news
-from reading_club.adapters.sql.relay_lock import (
-    LOSS_NOTICED_WITHIN,
-    RelayLock,
-    relay_lock,
-)
+from reading_club.adapters.sql.relay_lock import RelayLock, relay_lock
 from reading_club.routes import WITH_AN_INBOX
 from reading_club.settings import Settings
 
@@ -71,8 +67,10 @@ async def relay_forever(
     # connection, then kombu's), each bounded by the broker's timeout. Its
     # claims are free after that.
     consumers = max((len(route) for route in transport.routes.values()), default=1)
-    grace = WATCH + LOSS_NOTICED_WITHIN + 6 * consumers * settings.broker_timeout
     async with relay_lock(engine) as lock:
+        grace = (
+            WATCH + lock.loss_noticed_within + 6 * consumers * settings.broker_timeout
+        )
         while not stop.is_set():
             try:
                 if await lock.try_to_take():
