@@ -59,10 +59,9 @@ async def relay_forever(
     # connection, then kombu's), each bounded by the broker's timeout. Its
     # claims are free after that.
     consumers = max((len(route) for route in transport.routes.values()), default=1)
+    last_send = 6 * consumers * settings.broker_timeout
     async with relay_lock(engine) as lock:
-        grace = (
-            WATCH + lock.loss_noticed_within + 6 * consumers * settings.broker_timeout
-        )
+        grace = WATCH + lock.loss_noticed_within + last_send
         while not stop.is_set():
             try:
                 if await lock.try_to_take():

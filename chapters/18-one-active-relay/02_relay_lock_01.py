@@ -45,10 +45,12 @@ do that no other program takes on the same database."""
 class RelayLock(abc.ABC):
     """The lock of the active relay."""
 
-    loss_noticed_within: float
-    """Seconds a check of the lock takes, at most, to fail once the lock is
-    lost: a relay that takes over waits that long, and more, for the one
-    that lost it to stop."""
+    @property
+    @abc.abstractmethod
+    def loss_noticed_within(self) -> float:
+        """Seconds a check of the lock takes, at most, to fail once the lock
+        is lost: a relay that takes over waits that long, and more, for the
+        one that lost it to stop."""
 
     @abc.abstractmethod
     async def try_to_take(self) -> bool:
@@ -100,7 +102,9 @@ class AdvisoryLock(RelayLock):
     session, which does not hold the lock, while a standby takes it.
     """
 
-    loss_noticed_within = 3.0  # on a network cut, as NETWORK_CUT sets it
+    # On a network cut, NETWORK_CUT's keepalives: 1 s idle, then two probes a
+    # second apart.
+    loss_noticed_within = 3.0
 
     def __init__(self, url: str) -> None:
         # A Unix socket ignores the TCP settings.
@@ -178,7 +182,9 @@ class AdvisoryLock(RelayLock):
 class FileLock(RelayLock):
     """An exclusive ``flock`` on ``path``, which holds nothing else."""
 
-    loss_noticed_within = 0.0  # a look at a local file
+    # A look at a local file fails at once; half a second for a check that
+    # runs late on a busy machine.
+    loss_noticed_within = 0.5
 
     def __init__(self, path: Path) -> None:
         self.path = path

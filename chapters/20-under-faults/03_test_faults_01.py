@@ -55,7 +55,7 @@ FAULT_SETTINGS = {
     "CLUB_LOST_AFTER": "8",
     "CLUB_LOST_CHECK": "0.5",
     # A standby that takes over waits at most 9.1 s for the claims of the
-    # relay it replaces (6.1 s on SQLite), instead of 27 s.
+    # relay it replaces, instead of 27 s.
     "CLUB_BROKER_TIMEOUT": "0.5",
     # The book-data service's stand-in answers from the test's own process,
     # which is busy sending requests: no dead letter for a slow answer.
