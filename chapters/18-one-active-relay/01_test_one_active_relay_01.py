@@ -61,8 +61,7 @@ class Relays:
         self.tasks: list[asyncio.Task[None]] = []
         self.clients: list[HeldClient] = []
         # A broker timeout of 0.2 s: a relay that takes over, and finds
-        # claims, waits 5.5 s on PostgreSQL and 3 s on SQLite, not the 27
-        # and 25 s of the default.
+        # claims, waits 5.5 s (3 s on SQLite), not 27 s (25 s) by default.
         self.settings = Settings(
             database_url="sqlite:////unused",
             broker_url="redis://unused",
