@@ -24,7 +24,7 @@ ANSWER_DELAY = 0.5
 EVENTS = 6
 """Events waiting to be relayed: twelve sends, at least six seconds."""
 
-REGISTRATION_LIMIT = 0.5
+REGISTRATION_LIMIT = 2.0
 """Seconds a registration may take: milliseconds, unless it waits for the relay."""
 
 

@@ -76,7 +76,7 @@ async def test_a_relay_claims_the_next_batch_while_another_is_claiming(
             await connection.execute(claim("relay-1", now, lease, BATCH_SIZE))
         ).all()
         second = await asyncio.wait_for(
-            claim_batch(shared_engine, "relay-2", BATCH_SIZE, lease=300), timeout=2
+            claim_batch(shared_engine, "relay-2", BATCH_SIZE, lease=300), timeout=10
         )
 
     first_ids = {row.message_id for row in first}
