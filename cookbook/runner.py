@@ -11,6 +11,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -121,12 +122,21 @@ def run_step(
     folder = step_folder(chapter, step, states_dir)
     project = folder.with_name(folder.name + folder_suffix)
     write_state(state_at(chapters, chapter.number, step.number), project)
+    # pytest's temporary folders under a root of the step's own: steps run
+    # at once, and pytest clears old folders under a shared root as others
+    # write in them, with a warning in this step's transcript.
+    temproot = tempfile.TemporaryDirectory(
+        prefix="step-pytest-", ignore_cleanup_errors=True
+    )
     started = time.perf_counter()
     try:
         completed = subprocess.run(
             shlex.split(step.command),
             cwd=project,
-            env=step_environment(project, environment),
+            env=step_environment(
+                project,
+                {"PYTEST_DEBUG_TEMPROOT": temproot.name, **(environment or {})},
+            ),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -141,6 +151,8 @@ def run_step(
         partial = error.stdout if isinstance(error.stdout, str) else ""
         exit_code = 124
         output = f"{partial}\n[stopped after {STEP_TIMEOUT_SECONDS} s]\n"
+    finally:
+        temproot.cleanup()
     seconds = time.perf_counter() - started
     output = anonymise(output, path_placeholders(project))
     output = mask_host(output, socket.gethostname())
