@@ -1,11 +1,12 @@
 """The step runner: outcomes and transcripts are both checked."""
 
+import tempfile
 from pathlib import Path
 
 from conftest import SampleBook
 
 from cookbook.manifest import Chapter
-from cookbook.runner import StepReport, verify_chapter
+from cookbook.runner import StepReport, run_step, verify_chapter
 
 
 def verify(
@@ -124,3 +125,32 @@ def test_steps_run_in_their_own_folders(recorded: SampleBook) -> None:
     green = recorded.states_dir / "02-second" / "step-02" / "src" / "greet.py"
     assert "shout" not in red.read_text()
     assert "shout" in green.read_text()
+
+
+TEMPORARY_ROOT_TEST = """
+
+def test_tmp_path_is_under_a_root_of_its_own(tmp_path):
+    import os
+    from pathlib import Path
+
+    root = os.environ["PYTEST_DEBUG_TEMPROOT"]
+    Path("temporary-root.txt").write_text(root)
+    assert str(tmp_path).startswith(root)
+"""
+
+
+def test_a_step_keeps_pytest_s_temporary_folders_apart(sample: SampleBook) -> None:
+    """Steps run at once: each pytest clears old folders under its root, so
+    each step has a root of its own, removed after the step."""
+    with sample.path("01-first/02_test_greet_01.py").open("a") as test_file:
+        test_file.write(TEMPORARY_ROOT_TEST)
+    chapters = sample.load()
+    chapter = chapters[0]
+
+    run = run_step(chapters, chapter, chapter.steps[1], sample.states_dir)
+
+    assert run.exit_code == 0, run.transcript.output
+    project = sample.states_dir / "01-first" / "step-02"
+    root = Path((project / "temporary-root.txt").read_text())
+    assert root != Path(tempfile.gettempdir())
+    assert not root.exists(), f"{root} is left after the step"
