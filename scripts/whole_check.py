@@ -4,11 +4,12 @@
 repository into a temporary folder and runs ``python3 dev.py check`` there,
 as ``.ci/run`` does on a fresh clone (uv's cache and Chromium are the
 machine's own). Meanwhile it samples, every 0.2 s, the CPU time of the
-check's processes: those that carry the run's mark in their environment, or
-descend from the check. Each counts to the download whose suite it runs, or
-to the nox session that started it (nox ``--parallel`` runs each session in
-a worker of its own; a nox that a session runs, as ``plain-nox`` and
-``breakages`` do, counts to that session).
+check's processes: those that carry the run's mark in their environment,
+which every process the check starts inherits. Each counts to the download
+whose suite it runs, or to the nox session that started it (nox
+``--parallel`` runs each session in a worker of its own; a nox that a
+session runs, as ``plain-nox`` and ``breakages`` do, counts to that
+session).
 
 It prints the wall time against the budget of six minutes, the CPU time
 that the kernel counted for the processes the check waited for (a process
@@ -87,27 +88,19 @@ def group_of(process: psutil.Process) -> str:
 class Sampler:
     """The CPU time of the check's processes, by group."""
 
-    root: int
     mark: str
     folder: str
     seen: dict[tuple[int, float], tuple[str, float]] = field(default_factory=dict)
     others: set[tuple[int, float]] = field(default_factory=set)
 
     def is_ours(self, process: psutil.Process) -> bool:
-        """Marked, or a descendant of the check, or running its files: a
-        process whose environment cannot be read, and that left its parents."""
+        """Marked (every process the check starts inherits the mark), or,
+        where its environment cannot be read, running the clone's files."""
         try:
-            if process.environ().get(MARK) == self.mark:
-                return True
+            return process.environ().get(MARK) == self.mark
         except psutil.Error:
-            pass
-        try:
-            if any(parent.pid == self.root for parent in process.parents()):
-                return True
-        except psutil.Error:
-            pass
-        reads = (process.cmdline, process.exe, process.cwd)
-        return any(self.folder in readable(read) for read in reads)
+            reads = (process.cmdline, process.exe, process.cwd)
+            return any(self.folder in readable(read) for read in reads)
 
     def sample(self) -> None:
         for process in psutil.process_iter():
@@ -200,7 +193,7 @@ def main() -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        sampler = Sampler(root=check.pid, mark=mark, folder=folder)
+        sampler = Sampler(mark=mark, folder=folder)
         while check.poll() is None:
             sampler.sample()
             time.sleep(SAMPLE_EVERY)
