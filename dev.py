@@ -17,9 +17,9 @@ BIN = TOOLS / ("Scripts" if os.name == "nt" else "bin")
 TOOL_REQUIREMENTS = ["nox[uv]>=2026.10.20"]  # --parallel
 COMMANDS = {
     "serve": ["-s", "serve"],
-    # Two sessions at a time, each printed when it ends: noxfile.py lists the
-    # longest, browser, first, and the others run beside it.
-    "check": ["--parallel", "2", "--allow-parallel"],
+    # Four sessions at a time, each printed when it ends: noxfile.py lists
+    # the longest first (default_sessions).
+    "check": ["--parallel", "4", "--allow-parallel"],
 }
 
 

@@ -52,20 +52,38 @@ def chapter_numbers() -> list[str]:
     )
 
 
-# A bare ``nox`` runs what CI runs. ``python3 dev.py check`` runs the same
-# sessions two at a time (nox's --parallel): Part II's tests mostly wait for
-# the programs they start, so two sessions fill the machine's two cores. The
-# browser session, with every chapter's download installed and tested, is
-# the longest: it comes first, and the rest run beside it.
-nox.options.sessions = [
-    "browser",  # after docs, which it requires; includes the downloads check
-    "lint",
-    "typecheck",
-    "tests",
-    *(f"chapter-{number}" for number in chapter_numbers()),
-    "plain-nox",
-    "breakages",
-]
+# The first chapter whose tests start Redis, workers and relays: from it on,
+# a chapter's sessions take tens of seconds to minutes, before it a few.
+PART_TWO = "11"
+
+
+def default_sessions() -> list[str]:
+    """What a bare ``nox`` runs, which is what CI runs.
+
+    ``python3 dev.py check`` runs these four at a time (nox's --parallel),
+    starting the next in this order whenever one ends; the longest come
+    first (the zips' suites of Part II, the latest the longest), so that none
+    of them is left running alone at the end. Part II's tests mostly wait for
+    the programs they start: four at a time fill the machine's two cores.
+    """
+    numbers = chapter_numbers()
+    part_two = [number for number in reversed(numbers) if number >= PART_TWO]
+    part_one = [number for number in reversed(numbers) if number < PART_TWO]
+    return [
+        *(f"download-{number}" for number in part_two),
+        "browser",  # after docs, which it requires, as the downloads do
+        *(f"chapter-{number}" for number in part_two),
+        "typecheck",
+        "plain-nox",
+        "tests",
+        "breakages",
+        "lint",
+        *(f"chapter-{number}" for number in part_one),
+        *(f"download-{number}" for number in part_one),
+    ]
+
+
+nox.options.sessions = default_sessions()
 
 
 def install_group(session: nox.Session, group: str) -> None:
@@ -179,11 +197,35 @@ def downloads(session: nox.Session) -> None:
     )
 
 
+def _download_session(number: str) -> None:
+    @nox.session(name=f"download-{number}", requires=["docs"])
+    def download(session: nox.Session) -> None:
+        session.install("-c", str(CONSTRAINTS), "uv")
+        session.run(
+            "python",
+            "-m",
+            "cookbook.browser.downloads",
+            str(HTML),
+            "--chapter",
+            number,
+            *session.posargs,
+        )
+
+    download.__doc__ = (
+        f"Install chapter {number}'s zip from the built site and run its tests."
+    )
+
+
+for _number in chapter_numbers():
+    _download_session(_number)
+
+
 @nox.session(requires=["docs"])
 def browser(session: nox.Session) -> None:
     """The built site in headless Chromium, as a reader uses it: every page and
     link, copy buttons, search, a phone's width, the dark theme, and each
-    chapter's download installed and tested (what the downloads session does).
+    chapter's download link, which must give the site's zip, the one that
+    the download-NN sessions install and test.
 
     Needs Chromium: /usr/bin/chromium (Debian's chromium package), one on the
     PATH or named by CHROMIUM=..., or Playwright's own.
@@ -195,7 +237,11 @@ def browser(session: nox.Session) -> None:
     )
     # The checker's own tests first: it must catch a missing page or download.
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_browser.py")
-    session.run("python", "-m", "cookbook.browser", str(HTML), *session.posargs)
+    # The zips are installed and tested by the download-NN sessions, beside
+    # the other sessions: here, each link must give the file they test.
+    session.run(
+        "python", "-m", "cookbook.browser", str(HTML), "--no-install", *session.posargs
+    )
 
 
 @nox.session

@@ -125,6 +125,38 @@ def test_a_missing_download(built: Build, recorded: SampleBook) -> None:
     assert all(shot.is_file() for shot in screenshots_named(problems))
 
 
+def test_a_download_link_that_gives_another_file(
+    built: Build, recorded: SampleBook
+) -> None:
+    # A zip of the right name, elsewhere on the site: the downloads check
+    # tests the site's file, so the link must give that file.
+    other = built.html / "elsewhere" / "reading-club-02-second.zip"
+    other.parent.mkdir()
+    first = built.html / "downloads" / "reading-club-01-first.zip"
+    other.write_bytes(first.read_bytes())
+    page = built.html / "chapters" / "02-second" / "index.html"
+    page.write_text(
+        page.read_text().replace(
+            "../../downloads/reading-club-02-second.zip",
+            "../../elsewhere/reading-club-02-second.zip",
+        )
+    )
+
+    problems = check_site(
+        built.html,
+        chapters_dir=recorded.chapters_dir,
+        screenshots=built.html.parent / "shots",
+        install=False,
+        only=("downloads",),
+    )
+
+    assert len(problems) == 1, problems
+    assert (
+        "chapters/02-second/index.html: ../../elsewhere/reading-club-02-second.zip"
+        ": not the site's file "
+    ) in problems[0]
+
+
 def chapter_site(tmp_path: Path, chapter_body: str) -> Path:
     """An index linking to one chapter page whose body is ``chapter_body``."""
     site = tmp_path / "html"
@@ -181,6 +213,44 @@ def test_a_code_block_without_a_copy_button_and_hard_to_read(tmp_path: Path) -> 
         "chapters/01-first/index.html in the dark theme: highlighted lines are "
         "hard to read (contrast below 4.5:1):\n  - 'x = 1': rgb(34, 34, 34) on "
         "rgb(18, 19, 15), 1.1"
+    ) in problems[1]
+
+
+def test_copy_buttons_that_copy_the_wrong_text_or_nothing(tmp_path: Path) -> None:
+    # Three blocks: a console block whose button copies the prompt too, a
+    # code block whose button copies nothing, and a right one.
+    def block(kind: str, text: str, copies: str | None) -> str:
+        click = "" if copies is None else f"navigator.clipboard.writeText({copies!r})"
+        return (
+            f'<div class="highlight-{kind}"><div class="highlight"><pre>{text}'
+            f'</pre><button class="copybtn" onclick="{click}">copy</button>'
+            "</div></div>"
+        )
+
+    site = chapter_site(
+        tmp_path,
+        "</p>"
+        + block("console", "$ nox -s docs\nbuilt", "$ nox -s docs")
+        + block("python", "x = 1", None)
+        + block("python", "y = 2", "y = 2")
+        + "<p>",
+    )
+
+    problems = check_site(
+        site,
+        chapters_dir=tmp_path / "no-chapters",
+        screenshots=tmp_path / "shots",
+        only=("copy",),
+    )
+
+    assert len(problems) == 2, problems
+    assert (
+        "chapters/01-first/index.html: the copy button of a console block copied "
+        "'$ nox -s docs', expected 'nox -s docs'."
+    ) in problems[0]
+    assert (
+        "chapters/01-first/index.html: the copy button of a code block copied "
+        "'', expected 'x = 1'."
     ) in problems[1]
 
 

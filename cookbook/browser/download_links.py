@@ -1,8 +1,9 @@
 """Each chapter's download link, clicked as a reader clicks it.
 
 The link must point at a file that is there, and give a zip of the expected
-name; that zip then goes through the checks of ``downloads.py``: the files
-the page shows, installed, tested.
+name, byte for byte the site's file that ``downloads.py`` checks: the files
+the page shows and, in the ``download-NN`` sessions (or here, unless told
+not to install), installed and tested.
 """
 
 import tempfile
@@ -13,11 +14,15 @@ from playwright.sync_api import BrowserContext
 
 from cookbook import archive
 from cookbook.browser.chromium import TIMEOUT_MS
-from cookbook.browser.downloads import check_page
+from cookbook.browser.downloads import check_page, zip_path
 from cookbook.browser.install import install_zips_and_test
 from cookbook.browser.report import Report
 from cookbook.browser.site_map import Site, page_url
 from cookbook.manifest import Chapter
+
+
+def same_file(saved: Path, site_file: Path) -> bool:
+    return site_file.is_file() and saved.read_bytes() == site_file.read_bytes()
 
 
 def check_downloads(
@@ -66,11 +71,15 @@ def check_downloads(
             if chapter is None:
                 continue
             expected = archive.top_folder(chapter) + ".zip"
-            problems = (
-                [f"{href}: expected {expected}"]
-                if saved.name != expected
-                else check_page(chapters, chapter, html)
-            )
+            if saved.name != expected:
+                problems = [f"{href}: expected {expected}"]
+            elif not same_file(saved, zip_path(html, chapter)):
+                problems = [
+                    f"{href}: not the site's file {zip_path(html, chapter)}, "
+                    "which the downloads check installs and tests."
+                ]
+            else:
+                problems = check_page(chapters, chapter, html)
             for problem in problems:
                 report.fail(page, f"download {name}", f"{name}: {problem}")
             if install and not problems:

@@ -1,4 +1,5 @@
-"""Each chapter's zip against its page: ``python -m cookbook.browser.downloads``.
+"""Each chapter's zip against its page: ``python -m cookbook.browser.downloads``
+(``--chapter NN`` for one chapter's, as the ``download-NN`` sessions do).
 
 For each chapter page of the built HTML:
 
@@ -9,8 +10,10 @@ For each chapter page of the built HTML:
   pass (``install.py``).
 
 ``nox -s downloads`` runs this on the site's files, without a browser (and
-without Playwright, which this module does not import); ``nox -s browser``
-runs the same checks on the zip that each page's download link gave
+without Playwright, which this module does not import); ``nox -s
+download-NN`` on one chapter's, which lets ``python3 dev.py check`` spread
+the zips' suites among its other sessions. ``nox -s browser`` clicks each
+page's download link and checks that it gives this very file
 (``download_links.py``).
 """
 
@@ -117,14 +120,29 @@ def check_page(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cookbook.browser.downloads")
     parser.add_argument("site", type=Path, help="the built HTML folder")
+    parser.add_argument(
+        "--chapter",
+        action="append",
+        default=[],
+        metavar="NN",
+        help="check this chapter's download only (repeatable)",
+    )
     arguments = parser.parse_args(argv)
     chapters = load_chapters(CHAPTERS_DIR)
+    unknown = set(arguments.chapter) - {chapter.label for chapter in chapters}
+    if unknown:
+        parser.error(f"no chapter {', '.join(sorted(unknown))} in {CHAPTERS_DIR}")
+    checked = [
+        chapter
+        for chapter in chapters
+        if not arguments.chapter or chapter.label in arguments.chapter
+    ]
     problems: list[str] = []
-    for chapter in chapters:
+    for chapter in checked:
         print(f"chapter {chapter.label}: checking the page")
         problems += check_page(chapters, chapter, arguments.site)
-    print(f"installing and testing {len(chapters)} downloads")
-    zips = [(zip_path(arguments.site, chapter), chapter) for chapter in chapters]
+    print(f"installing and testing {len(checked)} download(s)")
+    zips = [(zip_path(arguments.site, chapter), chapter) for chapter in checked]
     for zip_problems in install_zips_and_test(zips):
         problems += zip_problems
     for problem in problems:
