@@ -70,14 +70,18 @@ def default_sessions() -> list[str]:
     part_two = [number for number in reversed(numbers) if number >= PART_TWO]
     part_one = [number for number in reversed(numbers) if number < PART_TWO]
     return [
+        # The site first, which the downloads and the browser need; short
+        # sessions beside it, so that lanes are free for the downloads when
+        # it ends.
+        "docs",
+        "lint",
+        "tests",
         *(f"download-{number}" for number in part_two),
-        "browser",  # after docs, which it requires, as the downloads do
+        "browser",
         *(f"chapter-{number}" for number in part_two),
         "typecheck",
         "plain-nox",
-        "tests",
         "breakages",
-        "lint",
         *(f"chapter-{number}" for number in part_one),
         *(f"download-{number}" for number in part_one),
     ]

@@ -18,6 +18,7 @@ time of each download and session, sampled: the last 0.2 s of a process
 before it ends is missed, and a process shorter than that is not seen.
 """
 
+import itertools
 import os
 import re
 import resource
@@ -36,6 +37,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_SECONDS = 360.0
 SAMPLE_EVERY = 0.2
+WINDOW = 30.0
+"""The machine's CPU use is shown by windows of this many seconds."""
 MARK = "WHOLE_CHECK_RUN"
 """The environment variable that marks the check's processes."""
 DOWNLOAD = re.compile(r"/reading-club-(?P<number>\d\d)-")
@@ -55,14 +58,20 @@ def readable(read: Callable[[], object]) -> str:
     return " ".join(value) if isinstance(value, list) else str(value)
 
 
+def worker_session(process: psutil.Process) -> str | None:
+    """The session a nox ``--parallel`` worker runs, if it is one."""
+    command = readable(process.cmdline).split()
+    if "--parallel-worker" in command and "--session" in command:
+        return command[command.index("--session") + 1]
+    return None
+
+
 def nox_worker_session(process: psutil.Process) -> str | None:
     """The session of the nox ``--parallel`` worker that the process
     descends from, the outermost one."""
     found = None
     for ancestor in process.parents():
-        command = readable(ancestor.cmdline).split()
-        if "--parallel-worker" in command and "--session" in command:
-            found = command[command.index("--session") + 1]
+        found = worker_session(ancestor) or found
     return found
 
 
@@ -90,8 +99,13 @@ class Sampler:
 
     mark: str
     folder: str
+    began: float = field(default_factory=time.monotonic)
     seen: dict[tuple[int, float], tuple[str, float]] = field(default_factory=dict)
     others: set[tuple[int, float]] = field(default_factory=set)
+    # When each nox worker (one a session) was first and last seen.
+    sessions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # The machine's busy CPU time as each window starts: (when, busy).
+    windows: list[tuple[float, float]] = field(default_factory=list)
 
     def is_ours(self, process: psutil.Process) -> bool:
         """Marked (every process the check starts inherits the mark), or,
@@ -103,6 +117,10 @@ class Sampler:
             return any(self.folder in readable(read) for read in reads)
 
     def sample(self) -> None:
+        now = time.monotonic() - self.began
+        if now >= len(self.windows) * WINDOW:
+            busy = psutil.cpu_times()
+            self.windows.append((now, busy.user + busy.system + busy.nice))
         for process in psutil.process_iter():
             try:
                 key = (process.pid, process.create_time())
@@ -116,6 +134,9 @@ class Sampler:
                     group = group_of(process)
                 times = process.cpu_times()
                 self.seen[key] = (group, times.user + times.system)
+                if session := worker_session(process):
+                    first, _ = self.sessions.get(session, (now, now))
+                    self.sessions[session] = (first, now)
             except psutil.Error:  # it ended meanwhile
                 continue
 
@@ -128,6 +149,24 @@ class Sampler:
 
 def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def timeline(sampler: Sampler) -> list[str]:
+    """The machine's CPU use by window (two cores busy are 200 %), and when
+    each session ran: where the check leaves the cores idle, and why."""
+    uses = [
+        f"{(busy - busy_before) / (now - before):.0%}"
+        for (before, busy_before), (now, busy) in itertools.pairwise(sampler.windows)
+    ]
+    by_start = sorted(sampler.sessions.items(), key=lambda item: item[1])
+    return [
+        f"the machine's CPU use by {WINDOW:.0f} s: {' '.join(uses)}",
+        "sessions by start (seconds from the check's start):",
+        *(
+            f"  {name:<16} {first:5.0f} - {last:5.0f}"
+            for name, (first, last) in by_start
+        ),
+    ]
 
 
 def report(wall: float, cpu: float, groups: dict[str, float], failed: bool) -> str:
@@ -201,6 +240,7 @@ def main() -> int:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(report(wall, cpu, sampler.by_group(), failed=check.returncode != 0))
+    print("\n".join(timeline(sampler)))
     return check.returncode
 
 

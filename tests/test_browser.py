@@ -130,6 +130,7 @@ def test_a_download_link_that_gives_another_file(
 ) -> None:
     # A zip of the right name, elsewhere on the site: the downloads check
     # tests the site's file, so the link must give that file.
+    (built.html / "favicon.ico").write_bytes(b"")  # as in the test above
     other = built.html / "elsewhere" / "reading-club-02-second.zip"
     other.parent.mkdir()
     first = built.html / "downloads" / "reading-club-01-first.zip"

@@ -32,7 +32,7 @@ def test_each_script_is_one_function(name: str) -> None:
         line for line in script(name).splitlines() if not line.startswith("//")
     )
 
-    assert code.startswith("() =>")
+    assert code.startswith(("() =>", "async () =>"))
 
 
 def test_a_script_that_is_not_there() -> None:
