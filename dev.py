@@ -17,8 +17,9 @@ BIN = TOOLS / ("Scripts" if os.name == "nt" else "bin")
 TOOL_REQUIREMENTS = ["nox[uv]>=2026.10.20"]  # --parallel
 COMMANDS = {
     "serve": ["-s", "serve"],
-    # Four sessions at a time, each printed when it ends: noxfile.py lists
-    # the longest first (default_sessions).
+    # Four sessions at a time, each printed when it ends, in the order of
+    # noxfile.py's default_sessions: after docs, lint and tests, the longest
+    # first.
     "check": ["--parallel", "4", "--allow-parallel"],
 }
 

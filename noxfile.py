@@ -58,21 +58,21 @@ PART_TWO = "11"
 
 
 def default_sessions() -> list[str]:
-    """What a bare ``nox`` runs, which is what CI runs.
+    """What a bare ``nox`` runs, one at a time, which is what CI runs.
 
-    ``python3 dev.py check`` runs these four at a time (nox's --parallel),
-    starting the next in this order whenever one ends; the longest come
-    first (the zips' suites of Part II, the latest the longest), so that none
-    of them is left running alone at the end. Part II's tests mostly wait for
-    the programs they start: four at a time fill the machine's two cores.
+    ``python3 dev.py check`` runs them four at a time (nox's --parallel):
+    whenever one ends, nox starts the first in this list whose required
+    sessions have ended. The site comes first, which the downloads, the
+    browser and the breakages need, with two short sessions and the latest
+    chapter (the first that needs nothing) beside it; then the longest first (the
+    zips' suites of Part II, the latest the longest), so that none is left
+    running alone at the end. Part II's tests mostly wait for the programs
+    they start: four sessions at a time keep the machine's two cores busy.
     """
     numbers = chapter_numbers()
     part_two = [number for number in reversed(numbers) if number >= PART_TWO]
     part_one = [number for number in reversed(numbers) if number < PART_TWO]
     return [
-        # The site first, which the downloads and the browser need; short
-        # sessions beside it, so that lanes are free for the downloads when
-        # it ends.
         "docs",
         "lint",
         "tests",
@@ -81,8 +81,8 @@ def default_sessions() -> list[str]:
         *(f"chapter-{number}" for number in part_two),
         "typecheck",
         "plain-nox",
-        "breakages",
         *(f"chapter-{number}" for number in part_one),
+        "breakages",  # after chapter-03 and docs, whose virtualenvs it uses
         *(f"download-{number}" for number in part_one),
     ]
 
@@ -137,10 +137,6 @@ def _chapter_session(number: str) -> None:
     )
 
 
-for _number in chapter_numbers():
-    _chapter_session(_number)
-
-
 @nox.session(venv_backend="none")
 def chapters(session: nox.Session) -> None:
     """Verify every chapter, each in its own chapter-NN session.
@@ -192,28 +188,24 @@ def serve(session: nox.Session) -> None:
     )
 
 
-@nox.session
+def check_zips(session: nox.Session, *arguments: str) -> None:
+    """The site's zips (``--chapter NN`` for one), each checked against its
+    page, installed in a fresh virtualenv, and tested."""
+    session.install("-c", str(CONSTRAINTS), "uv")
+    session.run("python", "-m", "cookbook.browser.downloads", str(HTML), *arguments)
+
+
+@nox.session(requires=["docs"])
 def downloads(session: nox.Session) -> None:
     """Install each chapter's zip from the built site and run its tests."""
-    session.install("-c", str(CONSTRAINTS), "uv")
-    session.run(
-        "python", "-m", "cookbook.browser.downloads", str(HTML), *session.posargs
-    )
+    check_zips(session, *session.posargs)
 
 
 def _download_session(number: str) -> None:
+    # No posargs: nox would also hand them to docs, which this requires.
     @nox.session(name=f"download-{number}", requires=["docs"])
     def download(session: nox.Session) -> None:
-        session.install("-c", str(CONSTRAINTS), "uv")
-        session.run(
-            "python",
-            "-m",
-            "cookbook.browser.downloads",
-            str(HTML),
-            "--chapter",
-            number,
-            *session.posargs,
-        )
+        check_zips(session, "--chapter", number)
 
     download.__doc__ = (
         f"Install chapter {number}'s zip from the built site and run its tests."
@@ -221,6 +213,7 @@ def _download_session(number: str) -> None:
 
 
 for _number in chapter_numbers():
+    _chapter_session(_number)
     _download_session(_number)
 
 
@@ -235,7 +228,9 @@ def browser(session: nox.Session) -> None:
     PATH or named by CHROMIUM=..., or Playwright's own.
     """
     install_group(session, "browser")
-    # As the docs session builds it: after it, a no-change build (about 1 s).
+    # As the docs session builds it: after it, a no-change build (about 1 s),
+    # which rewrites no page and no zip (archive.py leaves an identical zip
+    # alone) while the download-NN sessions read them.
     session.run(
         "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", str(HTML)
     )
@@ -298,7 +293,9 @@ def benchmark(session: nox.Session) -> None:
     session.run("python", "scripts/benchmark.py", *session.posargs)
 
 
-@nox.session
+# The nox it runs in a copy of the book uses the virtualenvs of chapter-03
+# and docs: they must not be made or changed by another session meanwhile.
+@nox.session(requires=["docs", "chapter-03"])
 def breakages(session: nox.Session) -> None:
     """Break a copy of the book in each way the checks must catch; all caught?"""
     session.install("-c", str(CONSTRAINTS), "nox[uv]")

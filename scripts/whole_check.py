@@ -16,6 +16,9 @@ that the kernel counted for the processes the check waited for (a process
 that daemonizes, as PostgreSQL's server does, is not in it), and the CPU
 time of each download and session, sampled: the last 0.2 s of a process
 before it ends is missed, and a process shorter than that is not seen.
+Then the machine's CPU use by half minute (every process on the machine,
+this sampler too), and when each nox session ran, from when its worker was
+first seen to when it was last seen.
 """
 
 import itertools
@@ -104,6 +107,7 @@ class Sampler:
     others: set[tuple[int, float]] = field(default_factory=set)
     # When each nox worker (one a session) was first and last seen.
     sessions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    not_workers: set[tuple[int, float]] = field(default_factory=set)
     # The machine's busy CPU time as each window starts: (when, busy).
     windows: list[tuple[float, float]] = field(default_factory=list)
 
@@ -129,16 +133,32 @@ class Sampler:
                 if key not in self.seen and not self.is_ours(process):
                     self.others.add(key)
                     continue
+                seen_before = key in self.seen
                 group = self.seen.get(key, (UNATTRIBUTED, 0.0))[0]
                 if group == UNATTRIBUTED:  # caught between fork and exec?
                     group = group_of(process)
                 times = process.cpu_times()
                 self.seen[key] = (group, times.user + times.system)
-                if session := worker_session(process):
-                    first, _ = self.sessions.get(session, (now, now))
-                    self.sessions[session] = (first, now)
+                if key not in self.not_workers:
+                    self.note_worker(key, process, now, seen_before)
             except psutil.Error:  # it ended meanwhile
                 continue
+
+    def note_worker(
+        self,
+        key: tuple[int, float],
+        process: psutil.Process,
+        now: float,
+        seen_before: bool,
+    ) -> None:
+        """Note that a nox worker still runs its session; a process found
+        not to be one twice (once could be between fork and exec) is not
+        looked at again."""
+        if session := worker_session(process):
+            first, _ = self.sessions.get(session, (now, now))
+            self.sessions[session] = (first, now)
+        elif seen_before:
+            self.not_workers.add(key)
 
     def by_group(self) -> dict[str, float]:
         groups: dict[str, float] = defaultdict(float)

@@ -130,7 +130,7 @@ def test_a_download_link_that_gives_another_file(
 ) -> None:
     # A zip of the right name, elsewhere on the site: the downloads check
     # tests the site's file, so the link must give that file.
-    (built.html / "favicon.ico").write_bytes(b"")  # as in the test above
+    (built.html / "favicon.ico").write_bytes(b"")  # see test_the_sample_site_passes
     other = built.html / "elsewhere" / "reading-club-02-second.zip"
     other.parent.mkdir()
     first = built.html / "downloads" / "reading-club-01-first.zip"
@@ -218,14 +218,21 @@ def test_a_code_block_without_a_copy_button_and_hard_to_read(tmp_path: Path) -> 
 
 
 def test_copy_buttons_that_copy_the_wrong_text_or_nothing(tmp_path: Path) -> None:
-    # Three blocks: a console block whose button copies the prompt too, a
-    # code block whose button copies nothing, and a right one.
-    def block(kind: str, text: str, copies: str | None) -> str:
+    # A console block whose button copies the prompt too, a code block whose
+    # button copies nothing, a right one, and a right one whose button is
+    # under another element: the click, which does not wait for the button
+    # to be the element that receives it, lands on that element.
+    def block(kind: str, text: str, copies: str | None, covered: bool = False) -> str:
         click = "" if copies is None else f"navigator.clipboard.writeText({copies!r})"
+        cover = (
+            '<div style="position: absolute; inset: 0; background: white"></div>'
+            if covered
+            else ""
+        )
         return (
-            f'<div class="highlight-{kind}"><div class="highlight"><pre>{text}'
-            f'</pre><button class="copybtn" onclick="{click}">copy</button>'
-            "</div></div>"
+            f'<div class="highlight-{kind}"><div class="highlight" '
+            f'style="position: relative"><pre>{text}</pre><button class="copybtn" '
+            f'onclick="{click}">copy</button>{cover}</div></div>'
         )
 
     site = chapter_site(
@@ -234,6 +241,7 @@ def test_copy_buttons_that_copy_the_wrong_text_or_nothing(tmp_path: Path) -> Non
         + block("console", "$ nox -s docs\nbuilt", "$ nox -s docs")
         + block("python", "x = 1", None)
         + block("python", "y = 2", "y = 2")
+        + block("python", "z = 3", "z = 3", covered=True)
         + "<p>",
     )
 
@@ -244,7 +252,7 @@ def test_copy_buttons_that_copy_the_wrong_text_or_nothing(tmp_path: Path) -> Non
         only=("copy",),
     )
 
-    assert len(problems) == 2, problems
+    assert len(problems) == 3, problems
     assert (
         "chapters/01-first/index.html: the copy button of a console block copied "
         "'$ nox -s docs', expected 'nox -s docs'."
@@ -253,6 +261,10 @@ def test_copy_buttons_that_copy_the_wrong_text_or_nothing(tmp_path: Path) -> Non
         "chapters/01-first/index.html: the copy button of a code block copied "
         "'', expected 'x = 1'."
     ) in problems[1]
+    assert (
+        "chapters/01-first/index.html: the copy button of a code block copied "
+        "'', expected 'z = 3'."
+    ) in problems[2]
 
 
 def test_a_closed_dropdown_is_opened_before_its_content_is_checked(

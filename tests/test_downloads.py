@@ -3,9 +3,10 @@
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import Build, SampleBook
 
-from cookbook.browser.downloads import check_page, shown_snippets
+from cookbook.browser.downloads import check_page, main, shown_snippets
 
 
 def test_the_built_pages_match_their_downloads(
@@ -50,3 +51,26 @@ def test_a_site_that_was_not_built(recorded: SampleBook, tmp_path: Path) -> None
     (problem,) = check_page(chapters, chapters[0], tmp_path)
 
     assert "missing; build the site first" in problem
+
+
+def test_one_chapter_of_a_site_that_was_not_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main([str(tmp_path), "--chapter", "01"])
+
+    assert status == 1
+    printed = capsys.readouterr()
+    assert "chapter 01: checking the page" in printed.out
+    assert "installing and testing 0 download(s)" in printed.out
+    assert "missing; build the site first (nox -s docs)." in printed.err
+    assert "chapter 02" not in printed.out
+
+
+def test_a_chapter_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path), "--chapter", "99"])
+
+    assert exited.value.code == 2
+    assert "no chapter 99 in" in capsys.readouterr().err

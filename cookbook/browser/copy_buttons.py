@@ -44,9 +44,11 @@ def check_copy_buttons(context: BrowserContext, site: Site, report: Report) -> i
                     page, f"copy {name}", f"{name}: a {kind} has no copy button."
                 )
                 continue
-            # A real click, without Playwright's wait for the button to stand
-            # still two animation frames (half the check's time): a click
-            # that lands elsewhere copies something else, which is caught.
+            # A real click, without Playwright's checks that the button is
+            # visible, enabled, still for two animation frames (half the
+            # check's time) and the element that receives the click: one that
+            # lands elsewhere copies something else, or nothing, which is
+            # caught, unless it lands on a button that copies the same text.
             page.locator(f"{selector} button.copybtn").click(force=True)
             copied = page.evaluate(script("read_and_empty_clipboard"))
             clicked += 1

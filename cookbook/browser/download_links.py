@@ -21,8 +21,23 @@ from cookbook.browser.site_map import Site, page_url
 from cookbook.manifest import Chapter
 
 
-def same_file(saved: Path, site_file: Path) -> bool:
-    return site_file.is_file() and saved.read_bytes() == site_file.read_bytes()
+def check_download(
+    saved: Path, href: str, chapters: tuple[Chapter, ...], chapter: Chapter, html: Path
+) -> list[str]:
+    """The zip a link gave must be the site's file of its chapter (the one
+    the downloads check installs and tests), and hold the page's files."""
+    expected = archive.top_folder(chapter) + ".zip"
+    site_zip = zip_path(html, chapter)
+    if saved.name != expected:
+        return [f"{href}: expected {expected}"]
+    if not site_zip.is_file():
+        return [f"the site has no {site_zip}; build it (nox -s docs)."]
+    if saved.read_bytes() != site_zip.read_bytes():
+        return [
+            f"{href}: not the site's file {site_zip}, which the downloads check "
+            "installs and tests."
+        ]
+    return check_page(chapters, chapter, html)
 
 
 def check_downloads(
@@ -70,16 +85,7 @@ def check_downloads(
             checked += 1
             if chapter is None:
                 continue
-            expected = archive.top_folder(chapter) + ".zip"
-            if saved.name != expected:
-                problems = [f"{href}: expected {expected}"]
-            elif not same_file(saved, zip_path(html, chapter)):
-                problems = [
-                    f"{href}: not the site's file {zip_path(html, chapter)}, "
-                    "which the downloads check installs and tests."
-                ]
-            else:
-                problems = check_page(chapters, chapter, html)
+            problems = check_download(saved, href, chapters, chapter, html)
             for problem in problems:
                 report.fail(page, f"download {name}", f"{name}: {problem}")
             if install and not problems:

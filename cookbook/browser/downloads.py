@@ -141,8 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     for chapter in checked:
         print(f"chapter {chapter.label}: checking the page")
         problems += check_page(chapters, chapter, arguments.site)
-    print(f"installing and testing {len(checked)} download(s)")
-    zips = [(zip_path(arguments.site, chapter), chapter) for chapter in checked]
+    # A zip that is not there was named by its page check above.
+    zips = [
+        (zip_path(arguments.site, chapter), chapter)
+        for chapter in checked
+        if zip_path(arguments.site, chapter).is_file()
+    ]
+    print(f"installing and testing {len(zips)} download(s)")
     for zip_problems in install_zips_and_test(zips):
         problems += zip_problems
     for problem in problems:

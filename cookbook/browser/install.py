@@ -57,7 +57,7 @@ def install_zip_and_test(zip_path: Path, chapter: Chapter) -> list[str]:
     if uv is None:
         return [
             "uv is not installed: run this check through nox -s downloads "
-            "(or nox -s browser)."
+            "(or nox -s download-NN)."
         ]
     with tempfile.TemporaryDirectory(prefix="reader-") as folder:
         with zipfile.ZipFile(zip_path) as opened:
