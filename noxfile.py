@@ -31,15 +31,12 @@ LINTED = [
 # Python keeps the bytecode it compiles in the session's virtualenv: each
 # module is compiled once per virtualenv, and only if something imports it.
 # With PYTHONDONTWRITEBYTECODE, which some machines set (ours and CI's among
-# them), every process would compile again all that it imports.
+# them), every process would compile again all that it imports. Compiling
+# every package at install instead (uv's UV_COMPILE_BYTECODE) took 113 s of
+# the whole check's CPU, and saved nothing even where a chapter's steps
+# start at once and import the same packages (a fresh chapter-16: 45.2 s of
+# CPU with it, 45.1 s without; 2026-12-05).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-# Except in a chapter's virtualenv: its steps start at once and import the
-# same packages, which they would all compile at the same time; there they
-# are compiled once, at install (uv needs to be told; pip compiles what it
-# installs by default). Compiling every package of every virtualenv at
-# install took 113 s of the whole check's CPU (nox -s benchmark --
-# --whole-check, 2026-12-05).
-COMPILE_AT_INSTALL = {"UV_COMPILE_BYTECODE": "1"}
 
 # uv when nox can find it (``pip install "nox[uv]"``, or uv on the PATH): a
 # session's virtualenv is created and installed in about a second. Otherwise
@@ -122,7 +119,6 @@ def verify(session: nox.Session, number: str) -> None:
         str(CONSTRAINTS),
         *chapter_requirements(session, number),
         "libfaketime",
-        env=COMPILE_AT_INSTALL,
     )
     (folder,) = CHAPTERS.glob(f"{number}-*/")
     session.run(
