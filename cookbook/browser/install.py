@@ -33,8 +33,9 @@ ZIPS_AT_ONCE = 3
 # book is written on among them), every process a suite starts (workers,
 # relays) compiled SQLAlchemy, Celery and the project again: chapter 18's
 # suite took 170 s of CPU instead of 118 s.
-# And uv's, so that the zip's packages are not all compiled at install: the
-# suite's processes compile what they import, once, as a reader's do.
+# And uv's, should the caller's environment set it: the zip's packages are
+# not all compiled at install, and the suite's processes compile what they
+# import, once.
 UNSET_VARIABLES = ("VIRTUAL_ENV", "UV_COMPILE_BYTECODE", *STEP_UNSET_VARIABLES)
 
 
