@@ -35,9 +35,8 @@ LINTED = [
 # PYTHONDONTWRITEBYTECODE, which some machines set (ours and CI's among
 # them), every process would compile again all that it imports; with uv's
 # UV_COMPILE_BYTECODE, every package of every virtualenv is compiled at
-# install, which took 113 s of the whole check's CPU (2026-12-05; without
-# it, 716 s of CPU in .ci/run against 762 s, one run each; see
-# notes/whole-check-speed.md).
+# install, which took 113 s of the whole check's CPU, sampled by program
+# (2026-12-05, notes/whole-check-speed.md).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ.pop("UV_COMPILE_BYTECODE", None)
 
