@@ -64,16 +64,17 @@ PART_TWO = "11"
 
 
 def default_sessions() -> list[str]:
-    """What a bare ``nox`` runs, one at a time, which is what CI runs.
+    """What a bare ``nox`` runs, one at a time.
 
-    ``python3 dev.py check`` runs them four at a time (nox's --parallel):
-    whenever one ends, nox starts the first in this list whose required
-    sessions have ended. The site comes first, which the downloads, the
-    browser and the breakages need, with two short sessions and the latest
-    chapter (the first that needs nothing) beside it; then the longest first (the
-    zips' suites of Part II, the latest the longest), so that none is left
-    running alone at the end. Part II's tests mostly wait for the programs
-    they start: four sessions at a time keep the machine's two cores busy.
+    ``python3 dev.py check``, which CI runs, runs them four at a time (nox's
+    --parallel): whenever one ends, nox starts the first in this list whose
+    required sessions have ended. The site comes first, which the
+    downloads, the browser and the breakages need, with two short sessions
+    and the latest chapter (the first that needs nothing) beside it; then
+    the longest first (the zips' suites of Part II, the latest the
+    longest), so that none is left running alone at the end. Part II's
+    tests mostly wait for the programs they start: four sessions at a time
+    keep the machine's two cores busy.
     """
     numbers = chapter_numbers()
     part_two = [number for number in reversed(numbers) if number >= PART_TWO]
