@@ -263,6 +263,21 @@ def timeline(sampler: Sampler) -> list[str]:
     ]
 
 
+def by_program(sampler: Sampler) -> list[str]:
+    """Processes and CPU time by the program they run, the costliest first."""
+    kinds = sampler.by_kind()
+    width = max(map(len, kinds), default=0)
+    return [
+        "by program (processes, CPU):",
+        *(
+            f"  {kind:<{width}} {count:6d} {seconds:8.1f} s"
+            for kind, (count, seconds) in sorted(
+                kinds.items(), key=lambda item: -item[1][1]
+            )
+        ),
+    ]
+
+
 def report(wall: float, cpu: float, groups: dict[str, float], failed: bool) -> str:
     sampled = sum(groups.values()) or 1.0
     downloads = sum(s for g, s in groups.items() if g.startswith("download"))
@@ -334,12 +349,7 @@ def main() -> int:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(report(wall, cpu, sampler.by_group(), failed=check.returncode != 0))
-    print("\n".join(timeline(sampler)))
-    print("by program (processes, CPU):")
-    kinds = sampler.by_kind()
-    width = max(map(len, kinds), default=0)
-    for kind, (count, seconds) in sorted(kinds.items(), key=lambda item: -item[1][1]):
-        print(f"  {kind:<{width}} {count:6d} {seconds:8.1f} s")
+    print("\n".join([*timeline(sampler), *by_program(sampler)]))
     return check.returncode
 
 
