@@ -2,8 +2,9 @@
 
 In order: the executable named by ``CHROMIUM`` or
 ``PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH``, Debian's ``/usr/bin/chromium`` (as
-on CI), one on the PATH, then Playwright's own download. With none of them
-the error says what to install.
+on CI, which may still be installing it: ``chromium_install.py``), one on the
+PATH, then Playwright's own download. With none of them the error says what
+to install.
 """
 
 import os
@@ -12,6 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import ViewportSize
+
+from cookbook.browser.chromium_install import (
+    ChromiumInstallError,
+    wait_for_chromium_install,
+)
 
 CHROMIUM_VARIABLES = ("CHROMIUM", "PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH")
 DEBIAN_CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package, as on CI
@@ -49,6 +55,10 @@ def find_chromium(
     is none at all.
     """
     environment = dict(os.environ) if environment is None else environment
+    try:
+        wait_for_chromium_install(environment)
+    except ChromiumInstallError as error:
+        raise NoChromiumError(f"{error}\n") from None
     for variable in CHROMIUM_VARIABLES:
         value = environment.get(variable)
         if value:
