@@ -93,9 +93,10 @@ RULES: tuple[Rule, ...] = (
     ),
     (re.compile(r"\bpid[ =:]+\d+", re.IGNORECASE), "pid <pid>"),
     # Durations: "0.42s", "12ms", "3.1 seconds". pytest adds the duration
-    # as h:mm:ss ("in 61.20s (0:01:01)") only to a run of a minute or more:
-    # on a slower machine, the same run gains it, so it goes.
-    (re.compile(r" \(\d+:\d{2}:\d{2}\)"), ""),
+    # as h:mm:ss ("in 61.20s (0:01:01)", "(1 day, 0:00:05)") only to a run
+    # of a minute or more: on a slower machine, the same run gains it, so
+    # it goes.
+    (re.compile(r"(?<=\d\.\d\ds) \((?:\d+ days?, )?\d+:\d{2}:\d{2}\)"), ""),
     (
         re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?: ?(?:ms|s|µs|seconds?))(?!\w)"),
         "<duration>",

@@ -14,6 +14,7 @@ pytest.importorskip("playwright.sync_api")
 
 from cookbook.browser.all_checks import check_site
 from cookbook.browser.chromium import NO_CHROMIUM, NoChromiumError, find_chromium
+from cookbook.browser.chromium_install import INSTALL_STATUS_VARIABLE
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
@@ -44,6 +45,26 @@ def test_chromium_on_the_path(tmp_path: Path) -> None:
     chrome.chmod(0o755)
 
     assert find_chromium({"PATH": str(tmp_path)}, known=()) == str(chrome)
+
+
+def test_a_failed_install_is_named_when_no_chromium_is_found(tmp_path: Path) -> None:
+    status = tmp_path / "apt-chromium.status"
+    status.write_text("100\n")
+    environment = {INSTALL_STATUS_VARIABLE: str(status), "PATH": str(tmp_path)}
+    with pytest.raises(NoChromiumError) as error:
+        find_chromium(environment, known=())
+    assert str(tmp_path / "apt-chromium.log") in str(error.value)
+    assert NO_CHROMIUM in str(error.value)
+
+
+def test_a_failed_install_leaves_the_others_to_find(tmp_path: Path) -> None:
+    status = tmp_path / "apt-chromium.status"
+    status.write_text("100\n")
+    chrome = tmp_path / "google-chrome"
+    chrome.write_text("#!/bin/sh\n")
+    chrome.chmod(0o755)
+    environment = {INSTALL_STATUS_VARIABLE: str(status), "PATH": str(tmp_path)}
+    assert find_chromium(environment, known=()) == str(chrome)
 
 
 def test_chromium_named_by_a_variable(tmp_path: Path) -> None:

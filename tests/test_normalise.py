@@ -63,6 +63,7 @@ from cookbook.normalise import anonymise, mask_host, normalise
         ("in 61.20s (0:01:01)", "in 62.00s (0:01:02)"),
         # A run of a minute or more, on a slower machine, gains the h:mm:ss.
         ("=== 56 passed in 52.10s ===", "=== 56 passed in 72.65s (0:01:12) ==="),
+        ("=== 1 failed in 0.52s ===", "=== 1 failed in 86405.00s (1 day, 0:00:05) ==="),
     ],
 )
 def test_run_dependent_details_are_masked(first: str, second: str) -> None:
@@ -80,6 +81,8 @@ def test_run_dependent_details_are_masked(first: str, second: str) -> None:
         ),
         ("test_2s_are_kept PASSED", "test_3s_are_kept PASSED"),
         ("plugins: asyncio-1.5.0", "plugins: anyio-1.5.0"),
+        # Only pytest's h:mm:ss after a duration goes.
+        ("opened at (0:01:12)", "opened at (0:01:13)"),
         # Only a piece of hex beside the cut is an id; the words are kept.
         ("{'title': 'Dun...ne'}", "{'title': 'Emm...ma'}"),
         ("assert 'Dune...' == 'Emma'", "assert 'Emma...' == 'Emma'"),

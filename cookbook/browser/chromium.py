@@ -51,14 +51,16 @@ def find_chromium(
 ) -> str | None:
     """The executable to launch; None means Playwright's own Chromium.
 
-    Raises NoChromiumError, whose message says what to install, when there
-    is none at all.
+    First waits for an install that CI runs beside the check, if any; one
+    that failed leaves the others to find. Raises NoChromiumError, whose
+    message says what to install, when there is none at all.
     """
     environment = dict(os.environ) if environment is None else environment
+    install_failure = ""
     try:
         wait_for_chromium_install(environment)
     except ChromiumInstallError as error:
-        raise NoChromiumError(f"{error}\n") from None
+        install_failure = f"{error}\n"
     for variable in CHROMIUM_VARIABLES:
         value = environment.get(variable)
         if value:
@@ -74,4 +76,4 @@ def find_chromium(
             return found
     if default_playwright is not None and Path(default_playwright()).is_file():
         return None
-    raise NoChromiumError(NO_CHROMIUM)
+    raise NoChromiumError(install_failure + NO_CHROMIUM)
