@@ -230,8 +230,9 @@ class Sampler:
         """Processes started, and their CPU time, by the program they run."""
         kinds: dict[str, tuple[int, float]] = defaultdict(lambda: (0, 0.0))
         for key, (_, seconds) in self.seen.items():
-            count, total = kinds[self.kinds.get(key, "other")]
-            kinds[self.kinds.get(key, "other")] = (count + 1, total + seconds)
+            kind = self.kinds.get(key, "other")
+            count, total = kinds[kind]
+            kinds[kind] = (count + 1, total + seconds)
         return dict(kinds)
 
     def by_group(self) -> dict[str, float]:
