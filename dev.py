@@ -42,7 +42,15 @@ def main(arguments: list[str]) -> int:
         return 2
     nox = ensure_tools()
     command = [str(nox), "-f", str(ROOT / "noxfile.py"), *COMMANDS[arguments[0]]]
-    return subprocess.run([*command, *arguments[1:]], check=False).returncode
+    environment = dict(os.environ)
+    if arguments[0] == "check":
+        # A chapter session alone runs its steps all at once: they mostly
+        # wait. Four sessions at a time already keep the cores busy, so in
+        # the check each runs one step per CPU (--jobs still wins).
+        environment.setdefault("COOKBOOK_STEP_JOBS", str(os.cpu_count() or 1))
+    return subprocess.run(
+        [*command, *arguments[1:]], check=False, env=environment
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--step", type=int, help="stop after this step")
     verify.add_argument(
-        "--jobs", type=int, help="steps run at once (default: CPU count)"
+        "--jobs",
+        type=int,
+        help="steps run at once (default: COOKBOOK_STEP_JOBS, else every step, "
+        "at most four per CPU)",
     )
     verify.set_defaults(handler=_verify)
 

@@ -22,7 +22,8 @@ today's time, and so does ``--clock-offset=none``.
 
 Options (also after ``--`` in ``nox -s chapter-NN``): ``--record`` re-records
 the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs N
-steps at once (default: one per CPU), ``--clock-offset`` moves the clock by
+steps at once (default: ``COOKBOOK_STEP_JOBS``, else every step, at most four
+per CPU), ``--clock-offset`` moves the clock by
 another offset, or by none (``--clock-offset=none``: every step at today's
 time).
 
@@ -213,7 +214,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="steps run at once (default: one per CPU)",
+        help="steps run at once (default: COOKBOOK_STEP_JOBS, else every step, "
+        "at most four per CPU)",
     )
 
 

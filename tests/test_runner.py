@@ -1,12 +1,14 @@
 """The step runner: outcomes and transcripts are both checked."""
 
+import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from conftest import SampleBook
 
 from cookbook.manifest import Chapter
-from cookbook.runner import StepReport, run_step, verify_chapter
+from cookbook.runner import StepReport, run_step, step_workers, verify_chapter
 
 
 def verify(
@@ -154,3 +156,28 @@ def test_a_step_keeps_pytest_s_temporary_folders_apart(sample: SampleBook) -> No
     root = Path((project / "temporary-root.txt").read_text())
     assert root != Path(tempfile.gettempdir())
     assert not root.exists(), f"{root} is left after the step"
+
+
+@pytest.fixture
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+@pytest.mark.usefixtures("two_cpus")
+def test_every_step_starts_at_once_up_to_four_per_cpu() -> None:
+    assert step_workers(None, 5, environ={}) == 5
+    assert step_workers(None, 9, environ={}) == 8
+    assert step_workers(None, 0, environ={}) == 1
+
+
+@pytest.mark.usefixtures("two_cpus")
+def test_the_check_sets_how_many_steps_run_at_once() -> None:
+    assert step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": "2"}) == 2
+    assert step_workers(3, 5, environ={"COOKBOOK_STEP_JOBS": "2"}) == 3
+    assert step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": ""}) == 5
+
+
+@pytest.mark.parametrize("setting", ["0", "two", "-1", "1.5"])
+def test_a_wrong_count_of_steps_at_once_is_named(setting: str) -> None:
+    with pytest.raises(ValueError, match=f"COOKBOOK_STEP_JOBS='{setting}'"):
+        step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": setting})
