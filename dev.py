@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import venv
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -42,15 +43,28 @@ def main(arguments: list[str]) -> int:
         return 2
     nox = ensure_tools()
     command = [str(nox), "-f", str(ROOT / "noxfile.py"), *COMMANDS[arguments[0]]]
-    environment = dict(os.environ)
-    if arguments[0] == "check":
-        # A chapter session alone runs its steps all at once: they mostly
-        # wait. Four sessions at a time already keep the cores busy, so in
-        # the check each runs one step per CPU (--jobs still wins).
-        environment.setdefault("COOKBOOK_STEP_JOBS", str(os.cpu_count() or 1))
+    environment = check_environment(os.environ) if arguments[0] == "check" else None
     return subprocess.run(
         [*command, *arguments[1:]], check=False, env=environment
     ).returncode
+
+
+def check_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The check's environment: one step per CPU in each chapter session.
+
+    Alone, a chapter session runs all its steps at once, since Part II's steps
+    mostly wait for the servers and workers they start. The check already
+    runs four sessions at a time, which keeps the cores busy, so each runs one
+    step per CPU, as ``dev.py check -s chapter-NN`` does too. A
+    ``COOKBOOK_STEP_JOBS`` set beforehand is kept. (``cookbook/runner.py``
+    reads it; dev.py imports nothing of the book's, so the name is written
+    twice.)
+    """
+    environment = dict(environ)
+    if not environment.get("COOKBOOK_STEP_JOBS", "").strip():
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+        environment["COOKBOOK_STEP_JOBS"] = str(cpus or os.cpu_count() or 1)
+    return environment
 
 
 if __name__ == "__main__":

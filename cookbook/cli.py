@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None, chapters_dir: Path = CHAPTERS_DIR) -
     try:
         chapters = load_chapters(chapters_dir)
         return int(arguments.handler(chapters, arguments))
-    except CookbookError as error:
+    except (CookbookError, runner.StepJobsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -40,9 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--step", type=int, help="stop after this step")
     verify.add_argument(
         "--jobs",
-        type=int,
-        help="steps run at once (default: COOKBOOK_STEP_JOBS, else every step, "
-        "at most four per CPU)",
+        type=runner.jobs_option,
+        help="how many steps run at once (default: $COOKBOOK_STEP_JOBS if set, "
+        "else all of them, up to four per CPU)",
     )
     verify.set_defaults(handler=_verify)
 
@@ -85,6 +85,7 @@ def _selected(chapters: tuple[Chapter, ...], numbers: Sequence[int]) -> list[Cha
 
 
 def _verify(chapters: tuple[Chapter, ...], arguments: argparse.Namespace) -> int:
+    runner.steps_at_once_setting()  # a wrong COOKBOOK_STEP_JOBS, said before any step
     failed = 0
     for chapter in _selected(chapters, arguments.chapters):
         print(f"chapter {chapter.label}: {chapter.title}")

@@ -7,10 +7,10 @@ picks steps, ``--lf`` reruns the ones that failed, ``-x`` stops at the first,
 ``--junitxml`` writes a report for CI, and a drifted transcript shows as a
 unified diff in the failure report.
 
-The step runner's guarantees are kept: every selected step is started as soon
-as the first one is about to run, each in its own folder under
-``build/states/`` and its own process, through the runner's thread pool; each
-item then waits for its own step and checks it.
+The step runner's guarantees are kept: every selected step is handed to the
+runner's pool of threads as soon as the first one is about to run, each to
+run in its own folder under ``build/states/`` and its own process; each item
+then waits for its own step and checks it.
 
 A step whose recorded transcript shows an id or a time is verified with the
 wall clock of its processes moved seven months ahead (``cookbook.clock``),
@@ -21,11 +21,10 @@ recording was made on another day anyway. ``--record`` runs every step at
 today's time, and so does ``--clock-offset=none``.
 
 Options (also after ``--`` in ``nox -s chapter-NN``): ``--record`` re-records
-the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs N
-steps at once (default: ``COOKBOOK_STEP_JOBS``, else every step, at most four
-per CPU), ``--clock-offset`` moves the clock by
-another offset, or by none (``--clock-offset=none``: every step at today's
-time).
+the transcripts, ``--step N`` verifies up to step N only, ``--jobs N`` runs at
+most N steps at once (default: ``COOKBOOK_STEP_JOBS`` if set, else all of
+them, up to four per CPU), ``--clock-offset`` moves the clock by another
+offset, or by none (``--clock-offset=none``: every step at today's time).
 
 The chapters' own projects never load this: a step's pytest runs in its
 folder under ``build/states/``, whose ``pyproject.toml`` stops pytest's search
@@ -43,7 +42,15 @@ from cookbook import transcript
 from cookbook.clock import DEFAULT_OFFSET, moved_clock, shows_the_clock
 from cookbook.errors import CookbookError
 from cookbook.manifest import CHAPTER_FOLDER, MANIFEST, Chapter, Step, load_chapters
-from cookbook.runner import StepRun, check_step, run_step, step_workers
+from cookbook.runner import (
+    StepJobsError,
+    StepRun,
+    check_step,
+    jobs_option,
+    run_step,
+    step_workers,
+    steps_at_once_setting,
+)
 
 
 class StepProblem(Exception):
@@ -153,7 +160,8 @@ class StepItem(pytest.Item):
 
 
 class StepScheduler:
-    """Runs the selected steps in parallel, started all at once."""
+    """Runs the selected steps in parallel: all are handed at once to a pool
+    of ``step_workers`` threads."""
 
     def __init__(self, items: list[StepItem], jobs: int | None) -> None:
         self.pool = ThreadPoolExecutor(max_workers=step_workers(jobs, len(items)))
@@ -212,11 +220,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--jobs",
-        type=int,
+        type=jobs_option,
         metavar="N",
-        help="steps run at once (default: COOKBOOK_STEP_JOBS, else every step, "
-        "at most four per CPU)",
+        help="how many steps run at once (default: $COOKBOOK_STEP_JOBS if set, "
+        "else all of them, up to four per CPU)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A wrong ``COOKBOOK_STEP_JOBS`` is said once, before any step runs."""
+    try:
+        steps_at_once_setting()
+    except StepJobsError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collect_directory(

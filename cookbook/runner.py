@@ -6,6 +6,7 @@ A step is verified twice: its outcome (``pass`` or ``fail``) and its output,
 which must match the recorded transcript once both are normalised.
 """
 
+import argparse
 import os
 import shlex
 import socket
@@ -206,28 +207,74 @@ def _wrong_outcome(chapter: Chapter, run: StepRun) -> str:
 
 
 STEP_JOBS_VARIABLE = "COOKBOOK_STEP_JOBS"
-"""Steps run at once when ``--jobs`` is not given; ``dev.py check`` sets it."""
+"""How many steps run at once where ``--jobs`` is not given. ``dev.py check``
+sets it to the number of CPUs: its four sessions at a time already keep the
+cores busy."""
 
 STEPS_PER_CPU = 4
-"""Part II's steps mostly wait for the programs they start: on two cores,
-chapter 18's five steps end in 29 s all at once, 53 s two at a time."""
+"""Where neither is given, every step starts at once, up to four per CPU: the
+load the check itself runs (four sessions, one step per CPU each), which Part
+II's tests that depend on timing pass under. Part II's steps mostly wait for
+the programs they start: chapter 18's five steps end in 29 s all at once,
+53 s two at a time (notes/whole-check-speed.md)."""
+
+
+class StepJobsError(ValueError):
+    """``COOKBOOK_STEP_JOBS`` is not a number of steps."""
+
+
+def count_of_steps(text: str) -> int | None:
+    """``text`` as a whole number of 1 or more, or None if it is not one."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and int(text) >= 1:
+        return int(text)
+    return None
+
+
+def jobs_option(text: str) -> int:
+    """The type of ``--jobs``: a whole number of 1 or more."""
+    count = count_of_steps(text)
+    if count is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return count
+
+
+def steps_at_once_setting(environ: Mapping[str, str] = os.environ) -> int | None:
+    """``COOKBOOK_STEP_JOBS``, checked; None where it is unset or empty."""
+    setting = environ.get(STEP_JOBS_VARIABLE, "")
+    if not setting.strip():
+        return None
+    count = count_of_steps(setting)
+    if count is None:
+        raise StepJobsError(
+            f"{STEP_JOBS_VARIABLE}={setting!r} is not a number of steps: set it to "
+            "a whole number of 1 or more, or unset it to run every step at once "
+            f"(at most {STEPS_PER_CPU} per CPU)"
+        )
+    return count
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: a container's, not its host's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def step_workers(
-    jobs: int | None, steps: int, environ: Mapping[str, str] = os.environ
+    jobs: int | None,
+    steps: int,
+    *,
+    cpus: int | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> int:
-    """How many steps run at once: ``jobs``, else ``COOKBOOK_STEP_JOBS``,
-    else every step, at most four per CPU; never more than there are steps."""
-    if jobs is None and (setting := environ.get(STEP_JOBS_VARIABLE)):
-        if not setting.isdigit() or int(setting) < 1:
-            raise ValueError(
-                f"{STEP_JOBS_VARIABLE}={setting!r}: expected how many steps run "
-                "at once, a whole number of 1 or more; unset it to run every step "
-                "at once"
-            )
-        jobs = int(setting)
-    most = jobs or STEPS_PER_CPU * (os.cpu_count() or 1)
-    return max(1, min(most, steps))
+    """How many steps run at once: ``jobs``, else ``COOKBOOK_STEP_JOBS``, else
+    all of them, up to four per CPU; never more than there are steps."""
+    if jobs is None:
+        jobs = steps_at_once_setting(environ)
+    if jobs is None:
+        jobs = STEPS_PER_CPU * (cpus or usable_cpus())
+    return max(1, min(jobs, steps))
 
 
 def verify_chapter(

@@ -218,3 +218,13 @@ def record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "chapters/02-second", "--record")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert "2 recorded" in result.stdout.str()
+
+
+def test_a_wrong_count_of_steps_at_once_stops_the_run_once(
+    pytester: pytest.Pytester, book: SampleBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COOKBOOK_STEP_JOBS", "two")
+    result = run(pytester, "chapters")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.str().count("COOKBOOK_STEP_JOBS='two' is not a number") == 1
+    assert not result.outlines, "no step ran"

@@ -1,6 +1,7 @@
 """The step runner: outcomes and transcripts are both checked."""
 
-import os
+import argparse
+import re
 import tempfile
 from pathlib import Path
 
@@ -8,7 +9,14 @@ import pytest
 from conftest import SampleBook
 
 from cookbook.manifest import Chapter
-from cookbook.runner import StepReport, run_step, step_workers, verify_chapter
+from cookbook.runner import (
+    StepJobsError,
+    StepReport,
+    jobs_option,
+    run_step,
+    step_workers,
+    verify_chapter,
+)
 
 
 def verify(
@@ -158,26 +166,34 @@ def test_a_step_keeps_pytest_s_temporary_folders_apart(sample: SampleBook) -> No
     assert not root.exists(), f"{root} is left after the step"
 
 
-@pytest.fixture
-def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-
-
-@pytest.mark.usefixtures("two_cpus")
 def test_every_step_starts_at_once_up_to_four_per_cpu() -> None:
-    assert step_workers(None, 5, environ={}) == 5
-    assert step_workers(None, 9, environ={}) == 8
-    assert step_workers(None, 0, environ={}) == 1
+    assert step_workers(None, 5, cpus=2, environ={}) == 5
+    assert step_workers(None, 9, cpus=2, environ={}) == 8
+    assert step_workers(None, 0, cpus=2, environ={}) == 1
 
 
-@pytest.mark.usefixtures("two_cpus")
-def test_the_check_sets_how_many_steps_run_at_once() -> None:
-    assert step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": "2"}) == 2
-    assert step_workers(3, 5, environ={"COOKBOOK_STEP_JOBS": "2"}) == 3
-    assert step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": ""}) == 5
+def test_cookbook_step_jobs_is_the_default_of_jobs() -> None:
+    assert step_workers(None, 5, cpus=2, environ={"COOKBOOK_STEP_JOBS": "2"}) == 2
+    assert step_workers(None, 5, cpus=2, environ={"COOKBOOK_STEP_JOBS": " 3 "}) == 3
+    assert step_workers(3, 5, cpus=2, environ={"COOKBOOK_STEP_JOBS": "2"}) == 3
+    assert step_workers(None, 5, cpus=2, environ={"COOKBOOK_STEP_JOBS": ""}) == 5
 
 
-@pytest.mark.parametrize("setting", ["0", "two", "-1", "1.5"])
+def test_the_default_reads_this_process_s_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COOKBOOK_STEP_JOBS", "3")
+    assert step_workers(None, 5) == 3
+
+
+@pytest.mark.parametrize("setting", ["0", "two", "-1", "1.5", "²"])
 def test_a_wrong_count_of_steps_at_once_is_named(setting: str) -> None:
-    with pytest.raises(ValueError, match=f"COOKBOOK_STEP_JOBS='{setting}'"):
+    named = re.escape(f"COOKBOOK_STEP_JOBS={setting!r}")
+    with pytest.raises(StepJobsError, match=named):
         step_workers(None, 5, environ={"COOKBOOK_STEP_JOBS": setting})
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "²"])
+def test_jobs_is_a_whole_number_of_one_or_more(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="a whole number of 1 or more"):
+        jobs_option(text)
