@@ -52,8 +52,9 @@ def assert_looked(statements: list[str]) -> None:
 
 
 def assert_quiet(statements: list[str], before: int) -> None:
-    claims = sum(CLAIM in statement for statement in statements[before:])
-    assert claims < 5, f"an idle relay claimed {claims} times"
+    # Not the count itself: a busy relay claims again while the probe looks.
+    busy = sum(CLAIM in statement for statement in statements[before:]) >= 5
+    assert not busy, "an idle relay claimed 5 times or more"
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
