@@ -53,9 +53,11 @@ def assert_looked(statements: list[str]) -> None:
 
 
 def assert_quiet(statements: list[str], before: int) -> None:
-    # Not the count itself: a busy relay claims again while the probe looks.
-    busy = sum(CLAIM in statement for statement in statements[before:]) >= 5
-    assert not busy, "an idle relay claimed 5 times or more"
+    # Yes or no, not the count: the relay may claim again before the probe's
+    # next look, which comes late on a busy machine (and pytest would print
+    # the count of "claims < 3").
+    busy = sum(CLAIM in statement for statement in statements[before:]) >= 3
+    assert not busy, "an idle relay claimed 3 times or more"
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
