@@ -72,7 +72,10 @@ async def test_no_event_is_lost_while_the_broker_is_down(
     told = [titles[book] for book in notified(workers.notifications) if book in titles]
     lost = [title for title in TITLES if title not in told]
     assert not lost, f"the members were told of {told}; lost: {lost}"
-    assert told == TITLES, f"the members were told of {told}, out of order"
+    # At least once, not exactly once: a book told twice is not lost. Each
+    # book's first telling still comes in the order of the registrations.
+    first_told = list(dict.fromkeys(told))
+    assert first_told == TITLES, f"the members were told of {told}, out of order"
     assert failures == [], "registrations failed although their books are stored"
 
 
