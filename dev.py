@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The two commands of a fresh clone: ``serve`` the site, or ``check`` it all.
 
-Only the standard library is needed. The first run creates ``.venv-dev/``
-with nox and uv in it; later runs go straight to nox.
+Only the standard library is needed (the ``cookbook`` package it imports
+needs no more). The first run creates ``.venv-dev/`` with nox and uv in it;
+later runs go straight to nox.
 """
 
 import os
@@ -11,6 +12,8 @@ import sys
 import venv
 from collections.abc import Mapping
 from pathlib import Path
+
+from cookbook.runner import STEP_JOBS_VARIABLE, usable_cpus
 
 ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / ".venv-dev"
@@ -56,14 +59,11 @@ def check_environment(environ: Mapping[str, str]) -> dict[str, str]:
     mostly wait for the servers and workers they start. The check already
     runs four sessions at a time, which keeps the cores busy, so each runs one
     step per CPU, as ``dev.py check -s chapter-NN`` does too. A
-    ``COOKBOOK_STEP_JOBS`` set beforehand is kept. (``cookbook/runner.py``
-    reads it; dev.py imports nothing of the book's, so the name is written
-    twice.)
+    ``COOKBOOK_STEP_JOBS`` set beforehand is kept.
     """
     environment = dict(environ)
-    if not environment.get("COOKBOOK_STEP_JOBS", "").strip():
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
-        environment["COOKBOOK_STEP_JOBS"] = str(cpus or os.cpu_count() or 1)
+    if not environment.get(STEP_JOBS_VARIABLE, "").strip():
+        environment[STEP_JOBS_VARIABLE] = str(usable_cpus())
     return environment
 
 

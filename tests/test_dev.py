@@ -1,13 +1,12 @@
 """dev.py: the check runs one step per CPU in each chapter session."""
 
-import os
-
+from cookbook.runner import usable_cpus
 from dev import check_environment
 
 
 def test_the_check_runs_one_step_per_cpu() -> None:
     environment = check_environment({"PATH": "/usr/bin"})
-    assert environment["COOKBOOK_STEP_JOBS"] == str(len(os.sched_getaffinity(0)))
+    assert environment["COOKBOOK_STEP_JOBS"] == str(usable_cpus())
     assert environment["PATH"] == "/usr/bin"
 
 
@@ -17,4 +16,4 @@ def test_a_count_set_beforehand_is_kept() -> None:
 
 def test_an_empty_count_is_set() -> None:
     environment = check_environment({"COOKBOOK_STEP_JOBS": " "})
-    assert environment["COOKBOOK_STEP_JOBS"] == str(len(os.sched_getaffinity(0)))
+    assert environment["COOKBOOK_STEP_JOBS"] == str(usable_cpus())
