@@ -20,6 +20,9 @@ from reading_club.routes import ROUTES
 from reading_club.service.unit_of_work import AbstractUnitOfWork
 from reading_club.settings import Settings
 
+KOMBU_SWEEP_LOCK_EXPIRY = 300.0
+"""Seconds after which kombu's lock on the sweep expires, unless told."""
+
 
 def message_bus() -> AsyncMessageBus[AbstractUnitOfWork]:
     """The bus, with every service handler of the club."""
@@ -129,10 +132,23 @@ def redelivery_options(settings: Settings) -> dict[str, float]:
     every ``unacked_restore_interval`` seconds (10), but looks at Redis on
     every ``unacked_restore_throttle``-th run only (10): every 100 s by
     default. Unset, production keeps kombu's defaults.
+
+    A sweep first takes a lock in Redis, and a worker that finds it taken
+    skips its sweep, and logs nothing. A worker killed in the middle of its
+    sweep leaves the lock until it expires (``unacked_mutex_expire``, 300 s),
+    and the lock, not the timeout, then decides when a message comes back.
+    So the lock lives as long as the timeout, never longer than kombu's
+    300 s: a worker killed in its sweep delays a message by one timeout at
+    most. A short lock costs work, not safety: a sweep that outlasts it runs
+    beside the next one, and kombu gives each message back in a transaction
+    that watches the hash, so the message comes back once.
     """
     options: dict[str, float] = {}
     if settings.redelivery_timeout is not None:
         options["visibility_timeout"] = settings.redelivery_timeout
+        options["unacked_mutex_expire"] = min(
+            settings.redelivery_timeout, KOMBU_SWEEP_LOCK_EXPIRY
+        )
     if settings.redelivery_check is not None:
         options["unacked_restore_interval"] = settings.redelivery_check
         options["unacked_restore_throttle"] = 1
