@@ -9,6 +9,7 @@ keeps as a dead letter at once: no retry makes a message readable.
 import reprlib
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,6 +27,11 @@ class PoisonMessage(Exception):
     """A message that the consumer cannot read, however often it tries."""
 
 
+AuthorName = Annotated[str, Field(min_length=1)]
+"""An author's name: not empty, as the producer's contracts say. Counted, an
+empty name would be an author of its own."""
+
+
 class BookToCount(BaseModel):
     """What the catalogue reads of ``book_registered``: the book, its authors
     to count, and its ISBN to ask the book-data service about."""
@@ -33,7 +39,7 @@ class BookToCount(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: uuid.UUID
-    authors: list[str] = Field(min_length=1)
+    authors: list[AuthorName] = Field(min_length=1)
     isbn: str = Field(pattern=r"^[0-9]{13}$")
 
 

@@ -9,6 +9,7 @@ keeps as a dead letter at once: no retry makes a message readable.
 import reprlib
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,12 +27,17 @@ class PoisonMessage(Exception):
     """A message that the consumer cannot read, however often it tries."""
 
 
+AuthorName = Annotated[str, Field(min_length=1)]
+"""An author's name: not empty, as the producer's contracts say. Counted, an
+empty name would be an author of its own."""
+
+
 class AuthorToCount(BaseModel):
     """An author, as the catalogue reads one: by name."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: str
+    name: AuthorName
 
 
 class BookToCount(BaseModel):
@@ -52,7 +58,7 @@ class BookToCountV1(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: uuid.UUID
-    authors: list[str] = Field(min_length=1)
+    authors: list[AuthorName] = Field(min_length=1)
     isbn: str = Field(pattern=r"^[0-9]{13}$")
 
     def upgrade(self) -> BookToCount:

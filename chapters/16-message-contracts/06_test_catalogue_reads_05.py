@@ -69,6 +69,21 @@ def test_a_v1_payload_under_the_v2_type_is_poison() -> None:
         read_book_registered(mislabelled)
 
 
+@pytest.mark.parametrize(
+    ("message_type", "authors"),
+    [("book_registered_v1", [""]), ("book_registered_v2", [{"name": ""}])],
+    ids=["v1", "v2"],
+)
+def test_an_author_with_an_empty_name_is_poison(
+    message_type: str, authors: list[object]
+) -> None:
+    nameless = message(message_type, authors=authors)
+
+    problem = r"authors\.0(\.name)?: String should have at least 1 character"
+    with pytest.raises(PoisonMessage, match=problem):
+        read_book_registered(nameless)
+
+
 def test_a_payload_that_is_not_unicode_is_poison() -> None:
     """A JSON string may hold a lone surrogate, and so may the payload that
     kombu decoded from it; UTF-8 cannot encode one."""
