@@ -20,7 +20,7 @@ def _check_isbn13_check_digit(isbn: str) -> str:
 
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""Text with at least one visible character, stripped of surrounding spaces."""
+"""Text that is not all whitespace, stripped of the whitespace around it."""
 
 Isbn13 = Annotated[
     str,

@@ -28,8 +28,9 @@ class PoisonMessage(Exception):
 
 
 AuthorName = Annotated[str, Field(min_length=1)]
-"""An author's name: not empty, as the producer's contracts say. Counted, an
-empty name would be an author of its own."""
+"""An author's name, read as it comes, and never empty: the catalogue counts
+each name as an author. Not stripped: a reader stricter than the producer's
+contract would refuse messages that the contract allows."""
 
 
 class AuthorToCount(BaseModel):
