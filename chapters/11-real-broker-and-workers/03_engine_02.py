@@ -1,9 +1,10 @@
 """The engines: how the club's processes reach its database.
 
 The club runs on SQLite and on PostgreSQL. Its settings name the database
-with a plain URL, ``sqlite:///club.sqlite`` or ``postgresql://club@db/club``,
-and each engine picks its own driver: the requests and the relay run in an
-event loop and need an asyncio driver, the workers need a synchronous one.
+with a plain URL, ``sqlite:////var/lib/club/club.sqlite`` or
+``postgresql://club@db/club``, and each engine picks its own driver: the
+requests run in an event loop and need an asyncio driver, the workers need
+a synchronous one.
 """
 
 from typing import Any

@@ -120,8 +120,8 @@ def assert_received(workers: CatalogueWorkers, message_id: str, times: int) -> N
 
 
 def assert_drained(broker: redis.Redis, workers: Sequence[Program]) -> None:
-    """No message waits in the catalogue's queue, none of the killed worker's
-    waits to be given back, and each living worker ended every message it
+    """No message waits in the catalogue's queue, none is taken and
+    unacknowledged in Redis, and each worker ended every message it
     took."""
     waiting, taken = broker.llen(CATALOGUE.queue), broker.hlen("unacked")
     assert (waiting, taken) == (0, 0), f"{waiting} waiting, {taken} taken"

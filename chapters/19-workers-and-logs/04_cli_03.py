@@ -3,7 +3,7 @@
 Every program takes its settings from the environment (``CLUB_DATABASE_URL``,
 ``CLUB_BROKER_URL`` and the others of ``reading_club.settings``), and stops
 at once, naming the setting, when one is missing or malformed. The API, the
-relay and the worker also refuse a database whose schema is not the code's.
+relay and the worker also refuse a database that lacks the code's migrations.
 Each command imports what it runs, inside itself: the API's process loads
 no Celery worker, a worker's no web framework, and ``--help`` neither.
 
