@@ -3,8 +3,8 @@
 The club runs on SQLite and on PostgreSQL. Its settings name the database
 with a plain URL, ``sqlite:////var/lib/club/club.sqlite`` or
 ``postgresql://club@db/club``, and each engine picks its own driver: the
-requests run in an event loop and need an asyncio driver, the workers need
-a synchronous one.
+code that runs in an event loop needs an asyncio driver, the workers a
+synchronous one.
 """
 
 from typing import Any

@@ -1,5 +1,5 @@
 """The club's database, shared by the tests and the club's programs: a SQLite
-file, or another database whose ``<name>_url`` fixture a test names."""
+file, or another database that a test names, made by its ``<name>_url`` fixture."""
 
 from collections.abc import AsyncIterator, Iterator
 

@@ -1,5 +1,5 @@
 """The club's database, shared by the tests and the club's programs: a SQLite
-file, or the PostgreSQL of ``postgres.py``."""
+file, or another database that a test names, made by its ``<name>_url`` fixture."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
