@@ -25,7 +25,7 @@ class AbstractBookRepository(AsyncAbstractRepository[Book]):
 
     @abc.abstractmethod
     async def _add(self, book: Book) -> Result[None, BookRepositoryError]:
-        """Store a new book, or fail with ``already_registered``."""
+        """Store a new book, or fail with the error of the rule it breaks."""
 
     @abc.abstractmethod
     async def by_id(self, book_id: BookId) -> Result[Book, BookRepositoryError]:

@@ -1,8 +1,8 @@
 """The composition root: the club's parts, built from its settings.
 
-The club's programs and the tests' fixtures build what they need here, and
-nowhere else: how the bus finds its handlers, which unit of work a request
-uses, how each side of Celery is configured.
+The club's programs and the tests' fixtures decide here how the bus finds
+its handlers, which unit of work a request uses, how each side of Celery is
+configured; an engine may also come straight from ``adapters.sql.engine``.
 """
 
 from celery import Celery

@@ -1,10 +1,10 @@
 """Earlier schema versions of the club's messages.
 
-Old clients still send them and stored messages still hold them, so each
-class here keeps the exact shape it was published with. Add new ones, never
-edit the existing ones. Only the edges of the application import this module:
-they upgrade what they receive, and the rest of the code sees only the
-current versions from :mod:`reading_club.domain.messages`.
+Stored messages, queues and dead letters may still hold them, so each class
+here keeps the exact shape it was published with. Add new ones, never edit
+the existing ones. No entry point takes them: ``contracts.py`` imports this
+module for their contracts, and the catalogue reads ``book_registered_v1``
+with a model of its own (``catalogue_reads.py``), upgraded as it is read.
 """
 
 from messagebus import Command, Event, Metadata

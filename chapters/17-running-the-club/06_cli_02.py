@@ -273,7 +273,7 @@ def catalogue() -> None:
     default=7,
     show_default=True,
     type=click.IntRange(min=1),
-    help="At least a day: a message redelivered after its pruning is handled again.",
+    help="Longer than a copy can take to come (a week): a later copy is handled again.",
 )
 def prune_inbox_command(keep_days: int) -> None:
     """Forget the messages consumers handled more than KEEP_DAYS ago. Run it

@@ -63,7 +63,7 @@ class Batch:
 
     claimed: int = 0
     sent: list[uuid.UUID] = field(default_factory=list)
-    """The messages the broker accepted, in order."""
+    """The messages marked sent, in order: accepted by the broker, or unrouted."""
     unrouted: int = 0
     """Messages of a type that no route names: marked sent, sent nowhere."""
 

@@ -48,8 +48,9 @@ async def relay_forever(
     after batch while it does, until ``stop`` is set.
 
     One relay sends at a time, so the broker gets the messages in the order
-    the relay reads them; the others stand by, and one of them takes over
-    within a tenth of a second of the active relay's death.
+    the relay reads them; the others stand by, and one of them takes the lock
+    within a tenth of a second of the active relay's death (a batch that the
+    dead one left claimed waits out a grace, half a minute by default).
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
     # A relay that lost the lock alive notices within a watch and a check of
