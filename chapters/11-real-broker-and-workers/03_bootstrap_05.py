@@ -1,8 +1,9 @@
 """The composition root: the club's parts, built from its settings.
 
-The club's programs and the tests' fixtures decide here how the bus finds
-its handlers, which unit of work a request uses, how each side of Celery is
-configured; an engine may also come straight from ``adapters.sql.engine``.
+The club's parts, as its programs and the tests' fixtures build them: how
+the bus finds its handlers, which unit of work a request uses, how each side
+of Celery is configured. Code that needs only a database may make its engine
+with ``adapters.sql.engine``.
 """
 
 from celery import Celery

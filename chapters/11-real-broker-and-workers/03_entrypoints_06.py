@@ -2,7 +2,7 @@
 
 A message reaches the club's worker (``worker``, a program of its own);
 ``schema`` creates the club's tables.
-Each entry point builds what it needs through ``reading_club.bootstrap``,
-and is the one place that knows both the service layer and the adapters it
-uses.
+Each entry point builds its parts through ``reading_club.bootstrap`` (a
+command that needs only the database may make its engine itself), and is
+the one place that knows both the service layer and the adapters it uses.
 """

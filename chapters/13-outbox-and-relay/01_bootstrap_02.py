@@ -1,8 +1,9 @@
 """The composition root: the club's parts, built from its settings.
 
-The club's programs and the tests' fixtures decide here how the bus finds
-its handlers, which unit of work a request uses, how each side of Celery is
-configured; an engine may also come straight from ``adapters.sql.engine``.
+The club's parts, as its programs and the tests' fixtures build them: how
+the bus finds its handlers, which unit of work a request uses, how each side
+of Celery is configured. Code that needs only a database may make its engine
+with ``adapters.sql.engine``.
 """
 
 from celery import Celery
@@ -35,8 +36,9 @@ def request_unit_of_work(engine: AsyncEngine, celery: CeleryClient) -> SqlUnitOf
 
 
 def sending_celery(broker_url: str, timeout: float = BROKER_TIMEOUT) -> Celery:
-    """The club's Celery for sending tasks by name, or asking the broker
-    anything else: it registers none, and gives up soon when it cannot send.
+    """The club's Celery for talking to the broker without running tasks: it
+    registers none, sends them by name, and gives up soon when the broker does
+    not answer.
 
     With Celery's defaults, a send to a broker that is down fails after
     three more tries, 0.6 s later; without those publish retries, Celery

@@ -2,9 +2,12 @@
 
 Stored messages, queues and dead letters may still hold them, so each class
 here keeps the exact shape it was published with. Add new ones, never edit
-the existing ones. No entry point takes them: ``contracts.py`` imports this
-module for their contracts, and the catalogue reads ``book_registered_v1``
-with a model of its own (``catalogue_reads.py``), upgraded as it is read.
+the existing ones. The rest of the code sees only the current versions
+(:mod:`reading_club.domain.messages`): ``contracts.py`` imports
+``BookRegisteredV1`` for its contract; the catalogue parses
+``book_registered_v1`` with a model of its own (``catalogue_reads.py``); and
+no entry point takes ``RegisterBookV1`` yet, whose ``upgrade`` is for one
+that will.
 """
 
 from messagebus import Command, Event, Metadata

@@ -1,9 +1,9 @@
 """Who receives what the club publishes, and under which task name.
 
-The one place that says it: the relay, the worker and the tests all read
-it here. Each consumer is a service with a queue of its own,
-because a queue hands each message to one worker only: consumers sharing a
-queue would each receive part of the messages.
+The one place that says it: the relay, the worker, the dead letters' replay
+and the tests all read it here. Each consumer is a service with a queue of
+its own, because a queue hands each message to one worker only: consumers
+sharing a queue would each receive part of the messages.
 """
 
 from reading_club.adapters.celery_transport import Consumer, Routes

@@ -273,7 +273,10 @@ def catalogue() -> None:
     default=7,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Longer than a copy can take to come (a week): a later copy is handled again.",
+    help=(
+        "Days to keep: more than a duplicate can take to arrive; "
+        "one that arrives later is handled again."
+    ),
 )
 def prune_inbox_command(keep_days: int) -> None:
     """Forget the messages consumers handled more than KEEP_DAYS ago. Run it

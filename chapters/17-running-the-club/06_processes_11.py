@@ -58,8 +58,8 @@ LOWERED_RETRIES = {
     "CLUB_RETRY_DELAY_MAX": "0.2",
     "CLUB_BOOK_DATA_TIMEOUT": "0.5",
 }
-"""Three retries at most, within 0.05 s at first, 0.2 s at most, and half a
-second for the book-data service: production waits minutes, a test cannot."""
+"""Three retries at most, within 0.05 s at first, 0.2 s at most, and a
+half-second book-data timeout: production waits minutes, a test cannot."""
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,10 @@ async def relay_forever(
 
     One relay sends at a time, so the broker gets the messages in the order
     the relay reads them; the others stand by, and one of them takes the lock
-    within a tenth of a second of the active relay's death (a batch that the
-    dead one left claimed waits out a grace, half a minute by default).
+    within a tenth of a second of the active relay's exit. If the dead relay
+    left messages claimed, the new one waits until it cannot be sending them
+    any more, at most 27 s on PostgreSQL or 25 s on SQLite by default, before
+    it sends anything.
     """
     name = f"{socket.gethostname()}:{os.getpid()}"
     # A relay that lost the lock alive notices within a watch and a check of

@@ -1,7 +1,7 @@
 """The club's settings: read from the environment, checked as a process starts.
 
-Every process of the club (the worker, the relay) needs two URLs: where the
-database is, and where the broker is; the worker a third, the book-data
+Every program of the club needs the database's URL; the relay, the worker and
+the dead letters' replay the broker's too; the worker a third, the book-data
 service's. The other settings have defaults that suit production; the tests
 lower some of them. A setting that is missing or malformed stops the process
 at once, with an error that names it, rather than at the first message, with

@@ -1,4 +1,4 @@
-"""The inbox: the messages each consumer has handled, so it handles each once.
+"""The inbox: the messages each consumer has received, so its first step runs once.
 
 A broker delivers a message at least once: again after a worker died before
 acknowledging it, and twice when a relay sent it twice. A consumer whose
@@ -26,12 +26,12 @@ def first_delivery(
     Call it in the transaction of the effect, before the effect: on SQLite,
     as the transaction's first statement, which takes the database's write
     lock (a transaction that read first fails at once, instead of waiting,
-    when another one committed meanwhile). When it returns False, the effect
-    is committed already: skip it, and go on with the later steps, down to
-    ``finish_delivery``, which a lost copy may not have reached. Two
-    deliveries at once cannot both insert: the second waits for the first,
-    on SQLite's write lock or on PostgreSQL's primary key, and fails once the
-    first commits.
+    when another one committed meanwhile). When it returns False, an earlier
+    delivery committed this step: skip its effect, and go on with the later
+    steps, which must be safe to repeat, down to ``finish_delivery``: the
+    earlier delivery may have stopped before it. Two deliveries at once
+    cannot both insert: the second waits for the first, on SQLite's write
+    lock or on PostgreSQL's primary key, and fails once the first commits.
 
     The INSERT runs in a savepoint. On PostgreSQL, a failed statement aborts
     the whole transaction, which then refuses every statement until it is
@@ -83,10 +83,11 @@ def prune_inbox(
 
     A message forgotten is a message that would be handled again: keep them
     longer than a duplicate can take to arrive (a relay down for a day, a
-    visibility timeout, a retry, a look for lost messages: CLUB_LOST_WITHIN),
-    such as a week. The rows go a batch per transaction, so that none holds
-    its locks for long. The relay's count of the copies it sent again goes
-    too, for the messages it last sent before ``received_before``.
+    visibility timeout, a retry, a look for lost messages up to
+    ``CLUB_LOST_WITHIN`` after the send), such as a week. The rows go a batch
+    per transaction, so that none holds its locks for long. The relay's count
+    of the copies it sent again goes too, for the messages it last sent
+    before ``received_before``.
     """
     resends = tables.resends
     with engine.begin() as connection:

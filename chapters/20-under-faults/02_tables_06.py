@@ -49,11 +49,11 @@ messages = Table(
 """The message store: each command and event the bus handled, once committed.
 
 It is also the outbox. ``published`` copies the message's metadata: it says
-that the message is meant for the event stream. ``sent_at`` says when the
-outbox's relay had it accepted by the broker, empty until then; ``resends``
-keeps the later sends of lost messages. While a relay sends it,
-``claimed_by`` names that relay and ``claimed_until`` says until when the
-claim holds.
+that the message is meant for the event stream. ``sent_at`` says when a
+relay sent the outbox's copy (accepted by the broker, or unrouted), empty
+until then; the ``resends`` table counts the later sends of lost messages.
+While a relay sends it, ``claimed_by`` names that relay and
+``claimed_until`` says until when the claim holds.
 """
 
 UNSENT = and_(messages.c.published, messages.c.sent_at.is_(None))
@@ -106,8 +106,8 @@ inbox = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime, nullable=True),
 )
-"""The messages each consumer has received: a copy of a message id that is
-here already skips the consumer's first step, not the steps after it.
+"""The messages each consumer has received: a consumer that finds a message's
+id here already skips its first step, not the steps after it.
 Several consumers can share a database: the key is the pair. ``finished_at``
 says when the consumer's last step committed: a consumer that works in
 several transactions records the message in its first, and finishes it in
@@ -140,10 +140,11 @@ dead_letters = Table(
     Column("last_failed_at", UtcDateTime, nullable=False),
     Column("replayed_at", UtcDateTime, nullable=True),
 )
-"""The messages given up on, kept until an operator replays them: by a
-consumer, or by the active relay, for a lost message it sent again too often.
+"""The messages given up on, by a consumer or, for a lost message sent again
+too often, by the active relay; kept until an operator replays them.
 ``message`` is the message as the consumer received it, or was sent it;
-``error`` and ``traceback`` say why its last attempt failed; ``attempts``
-counts every attempt (every send, for the relay's), replays included.
+``error`` and ``traceback`` say why its last attempt failed (the relay's: how
+often it was sent, no traceback); ``attempts`` counts every attempt (every
+send, for the relay's), replays included.
 ``replayed_at`` says when an operator last sent it again: the row stays
 until a replay succeeds, and the consumer deletes it."""
