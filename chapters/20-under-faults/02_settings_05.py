@@ -157,6 +157,11 @@ def database_url(environ: Mapping[str, str] = os.environ) -> str:
     return _database_url(_required(environ, "CLUB_DATABASE_URL"))
 
 
+def lost_within(environ: Mapping[str, str] = os.environ) -> float:
+    """``CLUB_LOST_WITHIN``, checked, or its default: for the inbox's pruning."""
+    return _number(environ, "CLUB_LOST_WITHIN", float) or Settings.lost_within
+
+
 def book_data_url(environ: Mapping[str, str] = os.environ) -> str:
     """``CLUB_BOOK_DATA_URL``, checked: the book-data service, which the
     club's worker asks for the summary of each book."""
