@@ -284,23 +284,28 @@ def catalogue() -> None:
     show_default=True,
     type=click.IntRange(min=1),
     help=(
-        "Days to keep: more than CLUB_LOST_WITHIN, and than a duplicate can "
-        "take to arrive; one that arrives later is handled again."
+        "Days to keep: at least a day longer than CLUB_LOST_WITHIN; a "
+        "duplicate that arrives later is handled again."
     ),
 )
 def prune_inbox_command(keep_days: int) -> None:
-    """Forget the messages consumers handled more than KEEP_DAYS ago. Run it
+    """Forget the messages consumers received more than KEEP_DAYS ago. Run it
     every day, from cron or a scheduler, with the relay's settings."""
     from reading_club.adapters.sql.inbox import prune_inbox
 
-    window = setting(lost_within)
-    if timedelta(days=keep_days).total_seconds() <= window:
+    keep = timedelta(days=keep_days)
+    # The relay's window counts from a message's send, the inbox's age from
+    # its receipt, which can come first: by a batch's settling, or for as
+    # long as a relay that died before it settled stayed down.
+    needed = timedelta(seconds=setting(lost_within)) + timedelta(days=1)
+    if keep < needed:
         raise click.BadParameter(
-            f"{keep_days * 86400} s is not more than CLUB_LOST_WITHIN ({window:g} s): "
-            "the relay would send again a message that the inbox forgot, and "
-            "its consumer would handle it twice",
+            f"{keep_days} days is less than CLUB_LOST_WITHIN and a day "
+            f"({needed.total_seconds() / 86400:.2f} days): the relay would send "
+            "again a message that the inbox forgot, and the catalogue would "
+            "count it twice",
             param_hint="'--keep-days'",
         )
-    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    cutoff = datetime.now(UTC) - keep
     with club_database() as engine:
         log.info("forgot %d messages", prune_inbox(engine, cutoff))

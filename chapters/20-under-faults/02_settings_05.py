@@ -92,9 +92,10 @@ class Settings:
 
     lost_within: float = 86400.0
     """``CLUB_LOST_WITHIN``: how far back, in seconds, the active relay looks
-    for lost messages: a day. Keep it shorter than the inbox keeps its rows
-    (``reading-club prune-inbox --keep-days``, a week): a message that the
-    inbox has forgotten looks as if it never arrived."""
+    for lost messages: a day. Keep it a day shorter than the inbox keeps its
+    rows (``reading-club prune-inbox --keep-days``, a week): a message that
+    the inbox has forgotten looks as if it never arrived. To raise it, raise
+    ``--keep-days`` first, and the window once the inbox holds rows as old."""
 
     lost_check: float = 60.0
     """``CLUB_LOST_CHECK``: seconds between two looks for lost messages."""
@@ -147,7 +148,7 @@ class Settings:
             retry_delay_max=_number(environ, "CLUB_RETRY_DELAY_MAX", float)
             or cls.retry_delay_max,
             lost_after=_number(environ, "CLUB_LOST_AFTER", float) or cls.lost_after,
-            lost_within=_number(environ, "CLUB_LOST_WITHIN", float) or cls.lost_within,
+            lost_within=lost_within(environ),
             lost_check=_number(environ, "CLUB_LOST_CHECK", float) or cls.lost_check,
         )
 

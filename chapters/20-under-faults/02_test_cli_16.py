@@ -28,7 +28,12 @@ PROGRAMS = [
 @pytest.fixture
 def club(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """``reading-club``, run in the test's process, with no setting at all."""
-    for name in ["CLUB_DATABASE_URL", "CLUB_BROKER_URL", "CLUB_BOOK_DATA_URL"]:
+    for name in [
+        "CLUB_DATABASE_URL",
+        "CLUB_BROKER_URL",
+        "CLUB_BOOK_DATA_URL",
+        "CLUB_LOST_WITHIN",
+    ]:
         monkeypatch.delenv(name, raising=False)
     return CliRunner()
 
@@ -108,9 +113,9 @@ def test_the_inbox_keeps_a_day_at_least(club: CliRunner, days: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "lost_within"), [("1", None), ("2", "172800")], ids=["default", "set"]
+    ("days", "lost_within"), [("1", None), ("2", "100000")], ids=["default", "set"]
 )
-def test_the_inbox_keeps_its_rows_longer_than_the_relay_looks_back(
+def test_the_inbox_keeps_its_rows_a_day_longer_than_the_relay_looks_back(
     club: CliRunner, days: str, lost_within: str | None
 ) -> None:
     env = {"CLUB_DATABASE_URL": "sqlite:////nowhere/club.sqlite"}
@@ -120,7 +125,21 @@ def test_the_inbox_keeps_its_rows_longer_than_the_relay_looks_back(
     result = club.invoke(main, ["prune-inbox", "--keep-days", days], env=env)
 
     assert result.exit_code == 2
-    assert "is not more than CLUB_LOST_WITHIN" in result.output
+    assert "is less than CLUB_LOST_WITHIN and a day" in result.output
+
+
+@pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
+def test_the_inbox_may_keep_its_rows_for_the_window_and_a_day(
+    club: CliRunner, new_database_url: str
+) -> None:
+    engine = create_sync_engine(new_database_url)
+    upgrade(engine)
+    engine.dispose()
+    env = {"CLUB_DATABASE_URL": new_database_url}
+
+    result = club.invoke(main, ["prune-inbox", "--keep-days", "2"], env=env)
+
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("new_database_url", ["sqlite"], indirect=True)
