@@ -301,7 +301,7 @@ def prune_inbox_command(keep_days: int) -> None:
     if keep < needed:
         raise click.BadParameter(
             f"{keep_days} days is less than CLUB_LOST_WITHIN and a day "
-            f"({needed.total_seconds() / 86400:.2f} days): the relay would send "
+            f"({needed / timedelta(days=1):.2f} days): the relay would send "
             "again a message that the inbox forgot, and the catalogue would "
             "count it twice",
             param_hint="'--keep-days'",

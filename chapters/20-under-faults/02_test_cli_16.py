@@ -132,10 +132,8 @@ def test_the_inbox_keeps_its_rows_a_day_longer_than_the_relay_looks_back(
 def test_the_inbox_may_keep_its_rows_for_the_window_and_a_day(
     club: CliRunner, new_database_url: str
 ) -> None:
-    engine = create_sync_engine(new_database_url)
-    upgrade(engine)
-    engine.dispose()
     env = {"CLUB_DATABASE_URL": new_database_url}
+    club.invoke(main, ["db", "upgrade"], env=env)
 
     result = club.invoke(main, ["prune-inbox", "--keep-days", "2"], env=env)
 
